@@ -1,0 +1,69 @@
+package io.crmlake.common.config;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The effective configuration of one run: the raw merged HOCON (for the job settings records that
+ * each job parses from it) and the typed settings every job shares. Built once at start by {@link
+ * #load}.
+ *
+ * @param home the folder relative paths are resolved against
+ * @param raw the merged config (overrides, environment, file, defaults)
+ * @param lake where the lake lives and how its tables are catalogued
+ * @param spark Spark master (absent: spark-submit decides), application name and extra conf
+ */
+public record CrmlakeConfig(Path home, Config raw, LakeSettings lake, SparkSettings spark) {
+
+  /** How table names are resolved: from the lake folder itself, or from a Hive metastore. */
+  public enum CatalogType {
+    /** Tables are discovered from the lake's folders at session start: no metastore, no lock. */
+    LAKE,
+    /** The cluster's Hive-compatible metastore (Hive, Glue): tables are registered there. */
+    HIVE
+  }
+
+  /**
+   * @param root lake root URI; tables live at {@code <root>/<layer>/<table>}
+   * @param catalog how names like {@code silver.transactions} are resolved
+   */
+  public record LakeSettings(String root, CatalogType catalog) {}
+
+  /**
+   * @param master the master URL, only for local runs; empty on a cluster (spark-submit sets it)
+   * @param appName prefix of the Spark application name; the job name is appended
+   * @param conf extra Spark settings (any {@code spark.*} key)
+   */
+  public record SparkSettings(Optional<String> master, String appName, Map<String, String> conf) {}
+
+  public Settings settings() {
+    return new Settings(raw, home);
+  }
+
+  /** Loads and validates; every problem is a {@link ConfigError} naming the key or file. */
+  public static CrmlakeConfig load(String confFile, Path home, List<String> sets) {
+    return of(ConfigLoader.load(confFile, home, sets), home);
+  }
+
+  public static CrmlakeConfig of(Config raw, Path home) {
+    Settings s = new Settings(raw, home);
+    LakeSettings lake =
+        new LakeSettings(s.path("lake.root"), s.enumValue("lake.catalog", CatalogType.class));
+    SparkSettings spark =
+        new SparkSettings(
+            s.optString("spark.master"), s.string("spark.app-name"), s.stringMap("spark.conf"));
+    return new CrmlakeConfig(home, raw, lake, spark);
+  }
+
+  /** The effective config, secrets masked, for logs. */
+  public String describe() {
+    return ConfigLoader.renderMasked(raw);
+  }
+
+  public String hash() {
+    return ConfigLoader.hash(raw);
+  }
+}

@@ -1,0 +1,25 @@
+package io.crmlake.common.lake;
+
+import java.util.List;
+
+/** Names of every table crmlake writes. The README's table reference follows this list. */
+public final class Tables {
+  public static final List<String> LAYERS = List.of("bronze", "silver", "gold", "ops");
+
+  /** Every source record as read, once: raw text, parsed fields, file and position. */
+  public static final TableId TRANSACTIONS_RAW = TableId.of("bronze", "transactions_raw");
+
+  /** Clean, typed order lines: one row per valid source record. */
+  public static final TableId TRANSACTIONS = TableId.of("silver", "transactions");
+
+  /** Quarantine: every source record that failed validation, with a reason. */
+  public static final TableId TRANSACTIONS_REJECTED = TableId.of("silver", "transactions_rejected");
+
+  /** One row per job run (also failed ones). */
+  public static final TableId JOB_RUNS = TableId.of("ops", "job_runs");
+
+  /** One row per landing file ingested: the memory that makes ingest incremental. */
+  public static final TableId INGESTED_FILES = TableId.of("ops", "ingested_files");
+
+  private Tables() {}
+}

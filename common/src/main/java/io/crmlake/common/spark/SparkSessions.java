@@ -1,0 +1,57 @@
+package io.crmlake.common.spark;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.config.CrmlakeConfig.CatalogType;
+import io.crmlake.common.lake.Lake;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place a SparkSession is built. It configures Delta (SQL extension and catalog), UTC
+ * session time, the catalog mode and the application name {@code <spark.app-name>-<job>}. The
+ * master comes from {@code spark.master} in the config only when spark-submit has not already set
+ * one; it is never hard-coded.
+ */
+public final class SparkSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
+
+  private SparkSessions() {}
+
+  public static SparkSession create(CrmlakeConfig config, String job) {
+    SparkConf submitted = new SparkConf(); // what spark-submit or -Dspark.* already set
+    SparkSession.Builder builder =
+        SparkSession.builder()
+            .appName(config.spark().appName() + "-" + job)
+            .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+            .config(
+                "spark.sql.catalog.spark_catalog",
+                "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+            .config("spark.sql.session.timeZone", "UTC");
+    if (!submitted.contains("spark.master")) {
+      config.spark().master().ifPresent(builder::master);
+    }
+    if (config.lake().catalog() == CatalogType.HIVE) {
+      builder.enableHiveSupport();
+    } else {
+      builder
+          .config("spark.sql.catalogImplementation", "in-memory")
+          .config("spark.sql.warehouse.dir", config.lake().root() + "/_catalog");
+    }
+    for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
+      builder.config(e.getKey(), e.getValue());
+    }
+    SparkSession spark = builder.getOrCreate();
+    LOG.info(
+        "Spark {} session {} on {} (catalog {}, lake {})",
+        spark.version(),
+        spark.sparkContext().appName(),
+        spark.sparkContext().master(),
+        config.lake().catalog().name().toLowerCase(),
+        config.lake().root());
+    new Lake(spark, config.lake()).registerAll();
+    return spark;
+  }
+}

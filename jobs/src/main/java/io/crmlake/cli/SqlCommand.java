@@ -1,0 +1,107 @@
+package io.crmlake.cli;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.spark.SparkSessions;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "sql",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Query the lake's tables with SQL.",
+      "Tables: bronze.*, silver.*, gold.*, ops.*. The result goes to stdout, logs to stderr.",
+      "Without a query: an interactive prompt; end each statement with ;."
+    })
+final class SqlCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(SqlCommand.class);
+
+  @Mixin CommonOptions common;
+
+  @Parameters(arity = "0..1", paramLabel = "QUERY", description = "The SQL statement.")
+  String query;
+
+  @Option(
+      names = "--format",
+      description = "table, csv or json (JSON lines); default ${DEFAULT-VALUE}.",
+      defaultValue = "table")
+  ResultPrinter.Format format;
+
+  @Option(
+      names = "--max-rows",
+      description = "Rows printed at most (default ${DEFAULT-VALUE}).",
+      defaultValue = "10000")
+  int maxRows;
+
+  @Override
+  public Integer call() throws Exception {
+    CrmlakeConfig config = common.load(java.util.List.of());
+    SparkSession spark = SparkSessions.create(config, "sql");
+    try {
+      if (query != null) {
+        ResultPrinter.print(spark.sql(query), format, maxRows, System.out);
+        return 0;
+      }
+      return interactive(spark);
+    } finally {
+      spark.stop();
+    }
+  }
+
+  private int interactive(SparkSession spark) throws Exception {
+    boolean tty = System.console() != null;
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    if (tty) {
+      System.out.println("crmlake SQL: end statements with ';', quit with 'exit;' or Ctrl-D.");
+    }
+    StringBuilder statement = new StringBuilder();
+    while (true) {
+      if (tty) {
+        System.out.print(statement.length() == 0 ? "crmlake> " : "      -> ");
+        System.out.flush();
+      }
+      String line = in.readLine();
+      if (line == null) {
+        break;
+      }
+      statement.append(line).append('\n');
+      String text = statement.toString().trim();
+      if (!text.endsWith(";")) {
+        continue;
+      }
+      statement.setLength(0);
+      String sql = text.substring(0, text.length() - 1).trim();
+      if (sql.equalsIgnoreCase("exit") || sql.equalsIgnoreCase("quit")) {
+        break;
+      }
+      if (sql.isEmpty()) {
+        continue;
+      }
+      try {
+        ResultPrinter.print(spark.sql(sql), format, maxRows, System.out);
+      } catch (Exception e) {
+        LOG.debug("query failed", e);
+        System.out.println("error: " + firstLine(e.getMessage()));
+      }
+    }
+    return 0;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

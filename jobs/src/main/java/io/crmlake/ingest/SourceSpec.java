@@ -1,0 +1,204 @@
+package io.crmlake.ingest;
+
+import com.typesafe.config.Config;
+import io.crmlake.common.config.ConfigError;
+import io.crmlake.common.config.ConfigLoader;
+import io.crmlake.common.config.Settings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A source description: where a source's files are, how to read them and which source column holds
+ * which canonical order-line field. Parsed from a HOCON file ({@code conf/sources/*.conf}) whose
+ * keys are documented in the README ("Describing a source"). A source declares only the fields it
+ * has: CDNOW has no products, basket lists have no customers or dates.
+ *
+ * @param name source name, stored with every row ({@code [a-z0-9_]+})
+ * @param file the description file (for messages)
+ * @param location folder or file (a Hadoop URI)
+ * @param glob file-name pattern within the location ({@code *} = every non-hidden file)
+ * @param format how records are stored
+ * @param header whether each file starts with a header line (csv, text)
+ * @param delimiter field delimiter (csv) or item delimiter (baskets)
+ * @param quote quote character (csv)
+ * @param columns names of the columns by position; required for files without a header
+ * @param fields canonical field to source column
+ * @param timestampFormats Spark datetime patterns tried in order (empty: ISO-8601)
+ * @param timezone zone of timestamps that carry no offset
+ * @param lineKey source columns that identify a record across deliveries (empty: file + position)
+ * @param cancelPrefix an order id starting with this marks a cancellation (empty: none)
+ */
+public record SourceSpec(
+    String name,
+    String file,
+    String location,
+    String glob,
+    Format format,
+    boolean header,
+    String delimiter,
+    String quote,
+    List<String> columns,
+    Map<Field, String> fields,
+    List<String> timestampFormats,
+    String timezone,
+    List<String> lineKey,
+    Optional<String> cancelPrefix) {
+
+  /** How a source's records are stored. */
+  public enum Format {
+    /** Delimited text, optionally with a header and quotes. */
+    CSV,
+    /** Whitespace-separated columns, padded with any number of spaces (CDNOW). */
+    TEXT,
+    /** One JSON object per line. */
+    JSON,
+    PARQUET,
+    DELTA,
+    /** One basket per line, items separated by {@code delimiter}; no customer, no date. */
+    BASKETS
+  }
+
+  /** The canonical order-line fields a source may declare (config key in parentheses). */
+  public enum Field {
+    CUSTOMER_ID("customer-id"),
+    ORDER_ID("order-id"),
+    TIMESTAMP("timestamp"),
+    PRODUCT_ID("product-id"),
+    PRODUCT_NAME("product-name"),
+    CATEGORY("category"),
+    QUANTITY("quantity"),
+    UNIT_PRICE("unit-price"),
+    AMOUNT("amount");
+
+    public final String key;
+
+    Field(String key) {
+      this.key = key;
+    }
+  }
+
+  public boolean has(Field f) {
+    return fields.containsKey(f);
+  }
+
+  public String column(Field f) {
+    return fields.get(f);
+  }
+
+  /** Whether rows are read line by line from text files (and so keyed by byte offset). */
+  public boolean lineBased() {
+    return format == Format.CSV
+        || format == Format.TEXT
+        || format == Format.JSON
+        || format == Format.BASKETS;
+  }
+
+  /** Source columns the data must have: every mapped field and every line-key column. */
+  public Set<String> requiredColumns() {
+    Set<String> out = new LinkedHashSet<>(fields.values());
+    out.addAll(lineKey);
+    return out;
+  }
+
+  /**
+   * Reads a source description file. Values may refer to the main config, e.g. {@code location =
+   * ${lake.landing}"/orders"}.
+   */
+  public static SourceSpec load(String file, Config main, Path home, String defaultTimezone) {
+    Config own = ConfigLoader.parseLocation(file, home);
+    Config merged;
+    try {
+      merged = own.withFallback(main).resolve();
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigError("source " + file + ": " + e.getMessage(), e);
+    }
+    return parse(new Settings(merged, home), file, defaultTimezone);
+  }
+
+  static SourceSpec parse(Settings s, String file, String defaultTimezone) {
+    String name = s.string("name");
+    if (!name.matches("[a-z0-9_]+")) {
+      throw ConfigError.invalid(file + ": name", name, "must match [a-z0-9_]+");
+    }
+    Format format = s.enumValue("format", Format.class);
+    boolean header = s.has("header") && s.bool("header");
+    List<String> columns = s.stringList("columns");
+    String delimiter = s.optString("delimiter").orElse(",");
+    if (s.has("delimiter") && s.string("delimiter").equals("\\t")) {
+      delimiter = "\t";
+    }
+    Map<Field, String> fields = new EnumMap<>(Field.class);
+    for (Field f : Field.values()) {
+      s.optString("fields." + f.key).ifPresent(c -> fields.put(f, c));
+    }
+    if (s.has("fields.date")) {
+      if (fields.containsKey(Field.TIMESTAMP)) {
+        throw new ConfigError(file + ": declare fields.timestamp or fields.date, not both");
+      }
+      fields.put(Field.TIMESTAMP, s.string("fields.date"));
+    }
+    if (format == Format.BASKETS) {
+      if (!fields.isEmpty()) {
+        throw new ConfigError(
+            file
+                + ": a baskets source has no field mapping (each item is a product), found "
+                + fields);
+      }
+    } else {
+      if (!fields.containsKey(Field.PRODUCT_ID)
+          && !fields.containsKey(Field.PRODUCT_NAME)
+          && !fields.containsKey(Field.CUSTOMER_ID)) {
+        throw new ConfigError(
+            file + ": fields must map at least a customer-id or a product-id/product-name column");
+      }
+    }
+    if ((format == Format.CSV || format == Format.TEXT) && !header && columns.isEmpty()) {
+      throw new ConfigError(
+          file
+              + ": a "
+              + format.name().toLowerCase()
+              + " source without header needs columns = [...]");
+    }
+    List<String> lineKey = s.stringList("line-key");
+    if (!columns.isEmpty()) {
+      for (String c : fields.values()) {
+        if (!columns.contains(c)) {
+          throw new ConfigError(
+              file + ": fields map column '" + c + "', which is not in columns = " + columns);
+        }
+      }
+    }
+    if (format == Format.DELTA && lineKey.isEmpty()) {
+      throw new ConfigError(
+          file + ": a delta source needs line-key = [...] (the columns that identify a record)");
+    }
+    List<String> formats = new ArrayList<>(s.stringList("timestamp-formats"));
+    String timezone = s.optString("timezone").orElse(defaultTimezone);
+    try {
+      java.time.ZoneId.of(timezone);
+    } catch (java.time.DateTimeException e) {
+      throw ConfigError.invalid(file + ": timezone", timezone, "must be a time-zone id");
+    }
+    return new SourceSpec(
+        name,
+        file,
+        s.path("location"),
+        s.optString("glob").orElse("*"),
+        format,
+        header,
+        delimiter,
+        s.optString("quote").orElse("\""),
+        List.copyOf(columns),
+        Map.copyOf(fields),
+        List.copyOf(formats),
+        timezone,
+        List.copyOf(lineKey),
+        s.optString("cancel-prefix"));
+  }
+}
