@@ -37,45 +37,44 @@ final class DemoCommand implements Callable<Integer> {
     CrmlakeConfig config = common.load(List.of());
     GenerateSettings generate = GenerateSettings.from(config);
     IngestSettings ingest = IngestSettings.from(config, List.of());
-    SparkSession spark = SparkSessions.create(config, "demo");
-    try {
-      Lake lake = new Lake(spark, config.lake());
-      step("1/2 generate a sample lake (" + generate.customers() + " customers)");
-      JobResult g =
-          JobRunLog.run(
-              lake,
-              new RunContext(spark, "generate", config),
-              ctx -> new LakeGenerator(spark, generate).run(ctx));
-      System.out.println(
-          g.metrics().containsKey("skipped")
-              ? "   already generated with these settings: " + generate.output()
-              : "   " + g.outputRows() + " order lines under " + generate.output() + "/orders");
-      step("2/2 ingest landing files into bronze and silver");
-      IngestJob job = new IngestJob(lake, ingest);
-      JobResult i = JobRunLog.run(lake, new RunContext(spark, "ingest", config), job::run);
-      System.out.printf(
-          "   read %d = stored %d + duplicates %d + rejected %d%n",
-          i.inputRows(), i.outputRows(), i.skippedRows(), i.quarantinedRows());
+    return SparkSessions.with(config, "demo", spark -> demo(spark, config, generate, ingest));
+  }
 
-      step("tables in the lake " + config.lake().root());
-      lake.registerAll();
-      ResultPrinter.print(
-          TablesCommand.describe(lake), ResultPrinter.Format.TABLE, 1000, System.out);
-      step("a sample query");
-      System.out.println(SAMPLE_QUERY);
-      ResultPrinter.print(spark.sql(SAMPLE_QUERY), ResultPrinter.Format.TABLE, 100, System.out);
-      System.out.println();
-      System.out.println("Query the lake yourself:");
-      System.out.println("  bin/crmlake sql \"SELECT * FROM silver.transactions LIMIT 10\"");
-      System.out.println(
-          "  bin/crmlake sql \"SELECT reason_code, count(*) FROM silver.transactions_rejected"
-              + " GROUP BY reason_code\"");
-      System.out.println("  bin/crmlake sql        (interactive prompt)");
-      System.out.println("  bin/crmlake tables");
-      return 0;
-    } finally {
-      spark.stop();
-    }
+  private int demo(
+      SparkSession spark, CrmlakeConfig config, GenerateSettings generate, IngestSettings ingest) {
+    Lake lake = new Lake(spark, config.lake());
+    step("1/2 generate a sample lake (" + generate.customers() + " customers)");
+    JobResult g =
+        JobRunLog.run(
+            lake,
+            new RunContext(spark, "generate", config),
+            ctx -> new LakeGenerator(spark, generate).run(ctx));
+    System.out.println(
+        g.metrics().containsKey("skipped")
+            ? "   already generated with these settings: " + generate.output()
+            : "   " + g.outputRows() + " order lines under " + generate.output() + "/orders");
+    step("2/2 ingest landing files into bronze and silver");
+    IngestJob job = new IngestJob(lake, ingest);
+    JobResult i = JobRunLog.run(lake, new RunContext(spark, "ingest", config), job::run);
+    System.out.printf(
+        "   read %d = stored %d + duplicates %d + rejected %d%n",
+        i.inputRows(), i.outputRows(), i.skippedRows(), i.quarantinedRows());
+
+    step("tables in the lake " + config.lake().root());
+    lake.registerAll();
+    ResultPrinter.print(TablesCommand.describe(lake), ResultPrinter.Format.TABLE, 1000, System.out);
+    step("a sample query");
+    System.out.println(SAMPLE_QUERY);
+    ResultPrinter.print(spark.sql(SAMPLE_QUERY), ResultPrinter.Format.TABLE, 100, System.out);
+    System.out.println();
+    System.out.println("Query the lake yourself:");
+    System.out.println("  bin/crmlake sql \"SELECT * FROM silver.transactions LIMIT 10\"");
+    System.out.println(
+        "  bin/crmlake sql \"SELECT reason_code, count(*) FROM silver.transactions_rejected"
+            + " GROUP BY reason_code\"");
+    System.out.println("  bin/crmlake sql        (interactive prompt)");
+    System.out.println("  bin/crmlake tables");
+    return 0;
   }
 
   private static void step(String s) {

@@ -8,7 +8,6 @@ import io.crmlake.common.run.RunContext;
 import io.crmlake.common.spark.SparkSessions;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Mixin;
 
 /**
@@ -47,15 +46,15 @@ abstract class JobCommand<S> implements Callable<Integer> {
   public Integer call() {
     CrmlakeConfig config = common.load(overrides());
     S settings = settings(config);
-    SparkSession spark = SparkSessions.create(config, job());
-    try {
-      Lake lake = new Lake(spark, config.lake());
-      RunContext ctx = new RunContext(spark, job(), config);
-      JobResult result = JobRunLog.run(lake, ctx, c -> execute(lake, settings, c));
-      report(result, settings);
-      return 0;
-    } finally {
-      spark.stop();
-    }
+    return SparkSessions.with(
+        config,
+        job(),
+        spark -> {
+          Lake lake = new Lake(spark, config.lake());
+          RunContext ctx = new RunContext(spark, job(), config);
+          JobResult result = JobRunLog.run(lake, ctx, c -> execute(lake, settings, c));
+          report(result, settings);
+          return 0;
+        });
   }
 }

@@ -41,8 +41,7 @@ final class ResultPrinter {
     for (Row r : rows.subList(0, Math.min(rows.size(), maxRows))) {
       String[] c = new String[columns.length];
       for (int i = 0; i < columns.length; i++) {
-        c[i] =
-            r.isNullAt(i) ? (format == Format.CSV ? "" : "NULL") : String.valueOf(cell(r.get(i)));
+        c[i] = r.isNullAt(i) ? (format == Format.CSV ? "" : "NULL") : r.getString(i);
       }
       cells.add(c);
     }

@@ -43,21 +43,21 @@ final class SqlCommand implements Callable<Integer> {
   int maxRows;
 
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
     CrmlakeConfig config = common.load(java.util.List.of());
-    SparkSession spark = SparkSessions.create(config, "sql");
-    try {
-      if (query != null) {
-        ResultPrinter.print(spark.sql(query), format, maxRows, System.out);
-        return 0;
-      }
-      return interactive(spark);
-    } finally {
-      spark.stop();
-    }
+    return SparkSessions.with(
+        config,
+        "sql",
+        spark -> {
+          if (query != null) {
+            ResultPrinter.print(spark.sql(query), format, maxRows, System.out);
+            return 0;
+          }
+          return interactive(spark);
+        });
   }
 
-  private int interactive(SparkSession spark) throws Exception {
+  private int interactive(SparkSession spark) {
     boolean tty = System.console() != null;
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -66,11 +66,16 @@ final class SqlCommand implements Callable<Integer> {
     }
     StringBuilder statement = new StringBuilder();
     while (true) {
+      String line;
+      try {
+        line = in.readLine();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       if (tty) {
         System.out.print(statement.length() == 0 ? "crmlake> " : "      -> ");
         System.out.flush();
       }
-      String line = in.readLine();
       if (line == null) {
         break;
       }

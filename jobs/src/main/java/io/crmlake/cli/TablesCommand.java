@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine.Command;
@@ -42,13 +41,13 @@ final class TablesCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CrmlakeConfig config = common.load(List.of());
-    SparkSession spark = SparkSessions.create(config, "tables");
-    try {
-      ResultPrinter.print(describe(new Lake(spark, config.lake())), format, 10_000, System.out);
-      return 0;
-    } finally {
-      spark.stop();
-    }
+    return SparkSessions.with(
+        config,
+        "tables",
+        spark -> {
+          ResultPrinter.print(describe(new Lake(spark, config.lake())), format, 10_000, System.out);
+          return 0;
+        });
   }
 
   /** One row per table: name, rows, Delta version, time of the last commit, location. */

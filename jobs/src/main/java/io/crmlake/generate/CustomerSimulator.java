@@ -186,7 +186,7 @@ final class CustomerSimulator implements Serializable {
         corrupt(v, kind);
       }
       out.add(line(v, date, kind));
-      if (dup < settings.duplicateShare()) {
+      if (kind.equals(OK) && dup < settings.duplicateShare()) {
         out.add(line(v, date.plusDays(1), DUPLICATE));
       }
       LocalDate returnDate = date.plusDays(returnAfter);

@@ -62,6 +62,7 @@ public record GenerateSettings(
   String fingerprint() {
     return String.join(
         "|",
+        "generator-v1",
         String.valueOf(customers),
         start.toString(),
         end.toString(),

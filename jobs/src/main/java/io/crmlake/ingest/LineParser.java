@@ -38,7 +38,7 @@ final class LineParser implements Serializable {
   record Parsed(Map<String, String> fields, List<String> items, String error) {}
 
   /** Splits a header line into column names. */
-  List<String> headerColumns(String line) {
+  synchronized List<String> headerColumns(String line) {
     List<String> out = new ArrayList<>();
     for (String c : split(line)) {
       out.add(c == null ? "" : c.trim());

@@ -150,18 +150,29 @@ public final class Validator {
   }
 
   private Column lineId() {
-    List<Column> parts = new ArrayList<>();
-    parts.add(lit(spec.name()));
+    List<Column> position = new ArrayList<>();
+    position.add(lit(spec.name()));
+    position.add(col("file_path"));
+    position.add(coalesce(col("record_pos").cast("string"), lit("")));
+    position.add(col("item_pos").cast("string"));
+    Column id = hash(position);
     if (!spec.lineKey().isEmpty()) {
+      // The declared key identifies the record wherever it is delivered; a record whose key is
+      // incomplete (a malformed row) falls back to its position, so such rows never collide.
+      List<Column> key = new ArrayList<>();
+      key.add(lit(spec.name()));
+      Column complete = lit(true);
       for (String k : spec.lineKey()) {
-        parts.add(coalesce(value(k), lit("")));
+        key.add(value(k));
+        complete = complete.and(value(k).isNotNull());
       }
-      parts.add(col("item_pos").cast("string"));
-    } else {
-      parts.add(col("file_path"));
-      parts.add(coalesce(col("record_pos").cast("string"), lit("")));
-      parts.add(col("item_pos").cast("string"));
+      key.add(col("item_pos").cast("string"));
+      id = when(complete, hash(key)).otherwise(id);
     }
+    return id;
+  }
+
+  private static Column hash(List<Column> parts) {
     return functions.sha2(concat_ws("\u001f", parts.toArray(Column[]::new)), 256).substr(1, 32);
   }
 

@@ -62,6 +62,12 @@ public final class LakePaths {
       return path.getFileSystem(conf);
     } catch (UnsupportedFileSystemException e) {
       throw missingConnector(path.toUri().getScheme(), what, e);
+    } catch (RuntimeException e) {
+      // Schemes Hadoop knows by default (s3a, abfs) fail with ClassNotFoundException instead.
+      if (String.valueOf(e.getMessage()).contains("ClassNotFoundException")) {
+        throw missingConnector(path.toUri().getScheme(), what, e);
+      }
+      throw e;
     } catch (IOException e) {
       if (String.valueOf(e.getMessage()).contains("No FileSystem for scheme")) {
         throw missingConnector(path.toUri().getScheme(), what, e);

@@ -93,14 +93,13 @@ public final class Lake {
     }
     String condition =
         Arrays.stream(keys).map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
-    DeltaTable.forPath(spark, path(table))
-        .as("t")
-        .merge(data.as("s"), condition)
-        .whenNotMatched()
-        .insertAll()
-        .execute();
+    DeltaTable target = DeltaTable.forPath(spark, path(table));
+    long before = target.history(1).first().<Long>getAs("version");
+    target.as("t").merge(data.as("s"), condition).whenNotMatched().insertAll().execute();
     register(table);
-    return lastOperationMetric(table, "numTargetRowsInserted");
+    // A merge that inserts nothing commits nothing: the version tells.
+    long after = target.history(1).first().<Long>getAs("version");
+    return after == before ? 0L : lastOperationMetric(table, "numTargetRowsInserted");
   }
 
   private long lastOperationMetric(TableId table, String metric) {
@@ -109,15 +108,27 @@ public final class Lake {
     return metrics.contains(metric) ? Long.parseLong(metrics.apply(metric)) : -1L;
   }
 
-  /** Registers a table by name (idempotent). */
+  /**
+   * Registers a table by name (idempotent). In the lake catalog the name is re-pointed at this
+   * lake's path: the registration is session metadata only (the tables are external, so dropping
+   * the name never touches the data), and a session may have registered the name for another lake
+   * root before.
+   */
   public void register(TableId table) {
     String location = path(table).replace("'", "\\'");
-    spark.sql(
-        "CREATE DATABASE IF NOT EXISTS "
-            + table.layer()
-            + (settings.catalog() == CatalogType.LAKE
-                ? " LOCATION '" + settings.root().replace("'", "\\'") + "/" + table.layer() + "'"
-                : ""));
+    if (settings.catalog() == CatalogType.LAKE) {
+      spark.sql(
+          "CREATE DATABASE IF NOT EXISTS "
+              + table.layer()
+              + " LOCATION '"
+              + settings.root().replace("'", "\\'")
+              + "/"
+              + table.layer()
+              + "'");
+      spark.sql("DROP TABLE IF EXISTS " + table.sqlName());
+    } else {
+      spark.sql("CREATE DATABASE IF NOT EXISTS " + table.layer());
+    }
     spark.sql(
         "CREATE TABLE IF NOT EXISTS "
             + table.sqlName()

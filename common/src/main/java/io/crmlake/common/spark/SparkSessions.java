@@ -4,6 +4,7 @@ import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.CrmlakeConfig.CatalogType;
 import io.crmlake.common.lake.Lake;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -19,6 +20,22 @@ public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
 
   private SparkSessions() {}
+
+  /**
+   * Runs {@code body} with a session for {@code job}, and stops the session afterwards unless it
+   * was already running when called (an embedding application's or a test's).
+   */
+  public static <T> T with(CrmlakeConfig config, String job, Function<SparkSession, T> body) {
+    boolean owned = SparkSession.getActiveSession().isEmpty();
+    SparkSession spark = create(config, job);
+    try {
+      return body.apply(spark);
+    } finally {
+      if (owned) {
+        spark.stop();
+      }
+    }
+  }
 
   public static SparkSession create(CrmlakeConfig config, String job) {
     SparkConf submitted = new SparkConf(); // what spark-submit or -Dspark.* already set

@@ -1,0 +1,110 @@
+package io.crmlake.common.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path home;
+
+  private Path write(String name, String text) throws Exception {
+    Path p = home.resolve(name);
+    Files.writeString(p, text);
+    return p;
+  }
+
+  @Test
+  void fileOverridesDefaultsAndSetOverridesFile() throws Exception {
+    write("a.conf", "lake.root = from-file\nspark.master = \"local[1]\"");
+    CrmlakeConfig c = CrmlakeConfig.load("a.conf", home, List.of("spark.master=local[3]"));
+    assertEquals(home.resolve("from-file").toUri().toString(), c.lake().root());
+    assertEquals("local[3]", c.spark().master().orElseThrow());
+    assertEquals(CrmlakeConfig.CatalogType.LAKE, c.lake().catalog());
+  }
+
+  @Test
+  void substitutionsFollowOverriddenRoot() {
+    CrmlakeConfig c = CrmlakeConfig.load(null, home, List.of("lake.root=s3a://bucket/lake"));
+    assertEquals("s3a://bucket/lake", c.lake().root());
+    assertEquals("s3a://bucket/lake/landing", c.settings().path("lake.landing"));
+  }
+
+  @Test
+  void badValueNamesKeyAndValue() {
+    ConfigError e =
+        assertThrows(
+            ConfigError.class,
+            () -> CrmlakeConfig.load(null, home, List.of("lake.catalog=oracle")));
+    assertTrue(e.getMessage().contains("lake.catalog"), e.getMessage());
+    assertTrue(e.getMessage().contains("oracle"), e.getMessage());
+  }
+
+  @Test
+  void rangeChecksNameKeyAndValue() {
+    Settings s = CrmlakeConfig.load(null, home, List.of("x.n=0", "x.f=1.5")).settings();
+    ConfigError n = assertThrows(ConfigError.class, () -> s.intAtLeast("x.n", 1));
+    assertEquals("x.n must be at least 1, cannot be: 0", n.getMessage());
+    ConfigError f = assertThrows(ConfigError.class, () -> s.doubleIn("x.f", 0, 1));
+    assertTrue(f.getMessage().startsWith("x.f must be between 0.0 and 1.0, cannot be: 1.5"));
+  }
+
+  @Test
+  void missingFileAndSyntaxErrorsNameTheFile() throws Exception {
+    ConfigError missing =
+        assertThrows(ConfigError.class, () -> CrmlakeConfig.load("nope.conf", home, List.of()));
+    assertTrue(missing.getMessage().contains("nope.conf"), missing.getMessage());
+    write("broken.conf", "lake { root = ");
+    ConfigError broken =
+        assertThrows(ConfigError.class, () -> CrmlakeConfig.load("broken.conf", home, List.of()));
+    assertTrue(broken.getMessage().contains("broken.conf"), broken.getMessage());
+  }
+
+  @Test
+  void malformedSetIsRejected() {
+    ConfigError e =
+        assertThrows(ConfigError.class, () -> CrmlakeConfig.load(null, home, List.of("novalue")));
+    assertTrue(e.getMessage().contains("novalue"));
+  }
+
+  @Test
+  void secretsAreMaskedAndHashIgnoresThem() {
+    CrmlakeConfig a =
+        CrmlakeConfig.load(null, home, List.of("serving.password=hunter2", "serving.user=crm"));
+    CrmlakeConfig b =
+        CrmlakeConfig.load(null, home, List.of("serving.password=other", "serving.user=crm"));
+    assertFalse(a.describe().contains("hunter2"));
+    assertTrue(a.describe().contains("crm"));
+    assertEquals(a.hash(), b.hash());
+    CrmlakeConfig c =
+        CrmlakeConfig.load(null, home, List.of("serving.password=x", "serving.user=other"));
+    assertNotEquals(a.hash(), c.hash());
+  }
+
+  @Test
+  void pathsResolveAgainstHomeAndKeepUris() {
+    assertEquals("hdfs://nn:8020/lake", LakePaths.resolve("hdfs://nn:8020/lake/", home));
+    assertEquals(home.resolve("x/y").toUri().toString(), LakePaths.resolve("x/y", home));
+  }
+
+  @Test
+  void missingConnectorIsNamed() {
+    ConfigError e =
+        assertThrows(
+            ConfigError.class,
+            () ->
+                LakePaths.fileSystem(
+                    new org.apache.hadoop.fs.Path("s3a://bucket/lake"),
+                    new org.apache.hadoop.conf.Configuration(),
+                    "lake.root"));
+    assertTrue(e.getMessage().contains("hadoop-aws"), e.getMessage());
+    assertTrue(e.getMessage().contains("lake.root"), e.getMessage());
+  }
+}

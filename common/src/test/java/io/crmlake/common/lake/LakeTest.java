@@ -1,0 +1,75 @@
+package io.crmlake.common.lake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.testing.DatasetAssert;
+import io.crmlake.common.testing.SparkTestBase;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LakeTest extends SparkTestBase {
+  static final TableId T = TableId.of("silver", "things");
+  static final StructType SCHEMA =
+      new StructType().add("id", DataTypes.StringType).add("n", DataTypes.IntegerType);
+
+  @TempDir Path dir;
+
+  private Dataset<Row> rows(Object[]... values) {
+    return spark.createDataFrame(
+        java.util.Arrays.stream(values).map(RowFactory::create).toList(), SCHEMA);
+  }
+
+  @Test
+  void insertNewKeepsExistingKeysAndAddsOnlyNewOnes() {
+    Lake lake = lake(config(dir));
+    assertEquals(2, lake.insertNew(T, rows(new Object[] {"a", 1}, new Object[] {"b", 2}), "id"));
+    assertEquals(1, lake.insertNew(T, rows(new Object[] {"b", 20}, new Object[] {"c", 3}), "id"));
+    assertEquals(0, lake.insertNew(T, rows(new Object[] {"a", 10}), "id"));
+    DatasetAssert.assertSameRows(
+        rows(new Object[] {"a", 1}, new Object[] {"b", 2}, new Object[] {"c", 3}), lake.read(T));
+  }
+
+  @Test
+  void tablesResolveByNameAndFollowTheLakeRoot() {
+    Lake first = lake(config(dir.resolve("one")));
+    first.overwrite(T, rows(new Object[] {"x", 1}));
+    assertEquals(1L, spark.sql("SELECT count(*) FROM silver.things").first().getLong(0));
+    Lake second = lake(config(dir.resolve("two")));
+    second.overwrite(T, rows(new Object[] {"y", 1}, new Object[] {"z", 2}));
+    assertEquals(2L, spark.sql("SELECT count(*) FROM silver.things").first().getLong(0));
+    // Re-pointing the name leaves the first lake's data alone.
+    assertEquals(1L, first.read(T).count());
+    assertEquals(List.of(TableId.of("silver", "things")), first.listTables());
+  }
+
+  @Test
+  void overwriteIsOneNewVersionAndKeepsHistory() {
+    Lake lake = lake(config(dir));
+    lake.overwrite(T, rows(new Object[] {"a", 1}));
+    lake.overwrite(T, rows(new Object[] {"b", 2}));
+    DatasetAssert.assertSameRows(rows(new Object[] {"b", 2}), lake.read(T));
+    Dataset<Row> v0 = spark.read().format("delta").option("versionAsOf", 0).load(lake.path(T));
+    DatasetAssert.assertSameRows(rows(new Object[] {"a", 1}), v0);
+  }
+
+  @Test
+  void missingTableSaysWhatToRun() {
+    CrmlakeConfig c = config(dir);
+    Lake lake = lake(c);
+    assertFalse(lake.exists(T));
+    Lake.MissingTableException e =
+        assertThrows(Lake.MissingTableException.class, () -> lake.read(T));
+    assertTrue(e.getMessage().contains("silver.things"), e.getMessage());
+  }
+}

@@ -1,0 +1,125 @@
+package io.crmlake.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.Cli;
+import io.crmlake.testing.Jobs;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest extends SparkTestBase {
+  @TempDir Path dir;
+
+  @Test
+  void helpDescribesEveryCommand() {
+    Cli.Result r = Cli.run("--help");
+    assertEquals(0, r.code());
+    for (String c : List.of("demo", "generate", "ingest", "sql", "tables")) {
+      assertTrue(r.out().contains(c), c);
+      Cli.Result sub = Cli.run(c, "--help");
+      assertEquals(0, sub.code());
+      assertTrue(sub.out().contains("--conf") && sub.out().contains("--set"), sub.out());
+    }
+  }
+
+  @Test
+  void badUsageAndBadSettingsExitWith2AndNameTheProblem() {
+    Cli.Result unknown = Cli.run("ingest", "--frobnicate");
+    assertEquals(2, unknown.code());
+    assertTrue(unknown.err().contains("--frobnicate"), unknown.err());
+
+    Cli.Result badValue =
+        Cli.run("generate", "--lake", dir.toString(), "--set", "generate.customers=0");
+    assertEquals(2, badValue.code());
+    assertTrue(
+        badValue.err().contains("generate.customers must be at least 1, cannot be: 0"),
+        badValue.err());
+
+    Cli.Result badFile = Cli.run("tables", "--conf", dir.resolve("missing.conf").toString());
+    assertEquals(2, badFile.code());
+    assertTrue(badFile.err().contains("missing.conf"), badFile.err());
+
+    Cli.Result badSource =
+        Cli.run("ingest", "--lake", dir.toString(), "--source", "conf/sources/nope.conf");
+    assertEquals(2, badSource.code());
+    assertTrue(badSource.err().contains("nope.conf"), badSource.err());
+  }
+
+  @Test
+  void sqlCsvPrintsAHeaderThenRowsAndNothingElse() {
+    sharedData();
+    CrmlakeConfig config = config(dir);
+    Jobs.ingest(lake(config), config, "conf/sources/cdnow_sample.conf");
+    Cli.Result r =
+        Cli.run(
+            "sql",
+            "--lake",
+            dir.toString(),
+            "--format",
+            "csv",
+            "SELECT customer_id, count(*) AS n, 'a,b' AS s FROM silver.transactions"
+                + " GROUP BY customer_id ORDER BY n DESC, customer_id LIMIT 3");
+    assertEquals(0, r.code(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertEquals(4, lines.size(), r.out());
+    assertEquals("customer_id,n,s", lines.get(0));
+    assertTrue(lines.get(1).matches("\\d+,\\d+,\"a,b\""), lines.get(1));
+  }
+
+  /**
+   * Two processes on one lake: a query in a second JVM while this one holds a session on the same
+   * lake (no single-process metastore lock in the way).
+   */
+  @Test
+  void anotherProcessCanQueryTheLakeWhileThisOneUsesIt() throws Exception {
+    sharedData();
+    CrmlakeConfig config = config(dir);
+    Jobs.ingest(lake(config), config, "conf/sources/cdnow_sample.conf");
+    assertEquals(6919L, spark.sql("SELECT count(*) FROM silver.transactions").first().getLong(0));
+
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String flags =
+        Files.readString(projectDir().resolve("jobs/target/jvm.options"), StandardCharsets.UTF_8);
+    cmd.addAll(List.of(flags.trim().split("\\s+")));
+    cmd.add("-Dcrmlake.home=" + projectDir());
+    cmd.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2.properties"));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(
+        List.of(
+            "sql",
+            "--lake",
+            dir.toString(),
+            "--set",
+            "spark.master=local[1]",
+            "--set",
+            "spark.conf.\"spark.ui.enabled\"=false",
+            "--format",
+            "csv",
+            "SELECT count(*) AS n FROM silver.transactions"));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectError(dir.resolve("child.err").toFile())
+            .redirectOutput(dir.resolve("child.out").toFile())
+            .start();
+    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "child process finished");
+    String out = Files.readString(dir.resolve("child.out"));
+    assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.err")));
+    assertEquals(List.of("n", "6919"), out.lines().toList());
+    // And this process still works on the same lake afterwards.
+    assertEquals(6919L, spark.sql("SELECT count(*) FROM silver.transactions").first().getLong(0));
+    assertTrue(new File(dir.toFile(), "ops/job_runs/_delta_log").isDirectory());
+  }
+}

@@ -1,0 +1,20 @@
+package io.crmlake.testing;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.JobRunLog;
+import io.crmlake.common.run.RunContext;
+import io.crmlake.ingest.IngestJob;
+import io.crmlake.ingest.IngestSettings;
+import java.util.List;
+
+/** Runs jobs the way the command line does (typed settings, run log), for tests. */
+public final class Jobs {
+  private Jobs() {}
+
+  public static JobResult ingest(Lake lake, CrmlakeConfig config, String... sources) {
+    IngestJob job = new IngestJob(lake, IngestSettings.from(config, List.of(sources)));
+    return JobRunLog.run(lake, new RunContext(lake.spark(), "ingest", config), job::run);
+  }
+}
