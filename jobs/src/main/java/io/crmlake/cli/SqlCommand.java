@@ -1,10 +1,14 @@
 package io.crmlake.cli;
 
+import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.spark.SparkSessions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -37,6 +41,14 @@ final class SqlCommand implements Callable<Integer> {
   ResultPrinter.Format format;
 
   @Option(
+      names = "--file",
+      paramLabel = "FILE",
+      description =
+          "Run the statements of a SQL file (e.g. notebooks/*.sql) in order, printing each"
+              + " result; stops with exit code 1 at the first failing statement.")
+  String file;
+
+  @Option(
       names = "--max-rows",
       description = "Rows printed at most (default ${DEFAULT-VALUE}).",
       defaultValue = "10000")
@@ -44,7 +56,7 @@ final class SqlCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CrmlakeConfig config = common.load(java.util.List.of());
+    CrmlakeConfig config = common.load(List.of());
     return SparkSessions.with(
         config,
         "sql",
@@ -53,8 +65,48 @@ final class SqlCommand implements Callable<Integer> {
             ResultPrinter.print(spark.sql(query), format, maxRows, System.out);
             return 0;
           }
+          if (file != null) {
+            return script(spark, Path.of(CommonOptions.localFirst(file)));
+          }
           return interactive(spark);
         });
+  }
+
+  /**
+   * Runs a SQL file: statements end with {@code ;} at the end of a line; {@code --} comment lines
+   * are printed as they come, so the output reads like the file. The first failure ends the run.
+   */
+  private int script(SparkSession spark, Path path) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(CommonOptions.home().resolve(path));
+    } catch (java.io.IOException e) {
+      throw new ConfigError("cannot read --file " + path + ": " + e.getMessage(), e);
+    }
+    StringBuilder statement = new StringBuilder();
+    int number = 0;
+    for (String line : lines) {
+      String t = line.trim();
+      if (statement.length() == 0 && (t.startsWith("--") || t.isEmpty())) {
+        System.out.println(line);
+        continue;
+      }
+      statement.append(line).append('\n');
+      if (!t.endsWith(";")) {
+        continue;
+      }
+      number++;
+      String sql = statement.toString().trim();
+      sql = sql.substring(0, sql.length() - 1);
+      statement.setLength(0);
+      try {
+        ResultPrinter.print(spark.sql(sql), format, maxRows, System.out);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            "statement " + number + " of " + path + " failed: " + firstLine(e.getMessage()), e);
+      }
+    }
+    return 0;
   }
 
   private int interactive(SparkSession spark) {

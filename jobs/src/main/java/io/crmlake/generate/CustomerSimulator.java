@@ -47,8 +47,8 @@ final class CustomerSimulator implements Serializable {
     this.days = (int) (settings.end().toEpochDay() - settings.start().toEpochDay()) + 1;
   }
 
-  /** One simulated customer: profile and truth row, and its order lines. */
-  record Simulated(Row customer, Row truth, List<Row> lines) {}
+  /** One simulated customer: profile and ground truth (LakeGenerator.CUSTOMER_SCHEMA), lines. */
+  record Simulated(Row customer, List<Row> lines) {}
 
   static String customerId(long index) {
     return String.format("C%07d", index + 1);
@@ -96,10 +96,13 @@ final class CustomerSimulator implements Serializable {
         break;
       }
     }
-    Row customer = RowFactory.create(cid, java.sql.Date.valueOf(signup), country, channel, age);
-    Row truth =
+    Row customer =
         RowFactory.create(
             cid,
+            java.sql.Date.valueOf(signup),
+            country,
+            channel,
+            age,
             persona.name(),
             ratePerDay * 365.0,
             dropout,
@@ -107,7 +110,7 @@ final class CustomerSimulator implements Serializable {
             orders,
             dropped,
             java.sql.Date.valueOf(settings.start().plusDays(lastDay)));
-    return new Simulated(customer, truth, lines);
+    return new Simulated(customer, lines);
   }
 
   /** Seasonal multiplier of the purchase rate: a December peak and busier weekends. */

@@ -66,16 +66,15 @@ public final class LakeGenerator {
           .add("unit_price", DataTypes.StringType)
           .add("file_date", DataTypes.DateType)
           .add("kind", DataTypes.StringType);
+
+  /** Profile columns (written to customers/) then ground truth (written to truth/customers). */
   static final StructType CUSTOMER_SCHEMA =
       new StructType()
           .add("customer_id", DataTypes.StringType)
           .add("signup_date", DataTypes.DateType)
           .add("country", DataTypes.StringType)
           .add("channel", DataTypes.StringType)
-          .add("age_band", DataTypes.StringType);
-  static final StructType TRUTH_SCHEMA =
-      new StructType()
-          .add("customer_id", DataTypes.StringType)
+          .add("age_band", DataTypes.StringType)
           .add("persona", DataTypes.StringType)
           .add("purchases_per_year", DataTypes.DoubleType)
           .add("dropout_probability", DataTypes.DoubleType)
@@ -83,6 +82,18 @@ public final class LakeGenerator {
           .add("orders", DataTypes.IntegerType)
           .add("dropped_out", DataTypes.BooleanType)
           .add("last_purchase_date", DataTypes.DateType);
+
+  static final String[] PROFILE = {"customer_id", "signup_date", "country", "channel", "age_band"};
+  static final String[] TRUTH = {
+    "customer_id",
+    "persona",
+    "purchases_per_year",
+    "dropout_probability",
+    "spend_factor",
+    "orders",
+    "dropped_out",
+    "last_purchase_date"
+  };
 
   private final SparkSession spark;
   private final GenerateSettings settings;
@@ -97,21 +108,17 @@ public final class LakeGenerator {
     return simulate(true);
   }
 
-  /** Customer profiles, or the ground truth when {@code truth} is set. */
-  public Dataset<Row> customers(boolean truth) {
+  /** One row per customer: profile and ground truth ({@link #CUSTOMER_SCHEMA}). */
+  public Dataset<Row> customers() {
     CustomerSimulator sim = new CustomerSimulator(settings, catalogue());
     JavaRDD<Row> rows =
         partitions()
             .flatMap(
-                range -> {
-                  List<Row> out = new ArrayList<>();
-                  for (long i = range[0]; i < range[1]; i++) {
-                    CustomerSimulator.Simulated s = sim.simulate(i, false);
-                    out.add(truth ? s.truth() : s.customer());
-                  }
-                  return out.iterator();
-                });
-    return spark.createDataFrame(rows, truth ? TRUTH_SCHEMA : CUSTOMER_SCHEMA);
+                range ->
+                    java.util.stream.LongStream.range(range[0], range[1])
+                        .mapToObj(i -> sim.simulate(i, false).customer())
+                        .iterator());
+    return spark.createDataFrame(rows, CUSTOMER_SCHEMA);
   }
 
   private Dataset<Row> simulate(boolean withLines) {
@@ -189,12 +196,17 @@ public final class LakeGenerator {
         long total = kinds.values().stream().mapToLong(Long::longValue).sum();
 
         ctx.phase("write customers");
-        customers(false)
-            .coalesce(Math.max(1, (int) (settings.customers() / 1_000_000)))
-            .write()
-            .option("header", "true")
-            .csv(new Path(out, "customers").toString());
-        customers(true).write().parquet(new Path(out, "truth/customers").toString());
+        Dataset<Row> customers = customers().persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+          customers
+              .selectExpr(PROFILE)
+              .write()
+              .option("header", "true")
+              .csv(new Path(out, "customers").toString());
+          customers.selectExpr(TRUTH).write().parquet(new Path(out, "truth/customers").toString());
+        } finally {
+          customers.unpersist();
+        }
 
         writeManifest(fs, out, files, total, kinds);
         LOG.info(

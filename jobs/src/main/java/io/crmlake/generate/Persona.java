@@ -8,9 +8,9 @@ package io.crmlake.generate;
  */
 public enum Persona {
   // weight, purchases/year, dropout beta(a, b), lines per order, spend factor
-  CHAMPION(0.10, 10.0, 1.0, 30.0, 3.2, 2.2),
-  LOYAL(0.30, 5.0, 2.0, 30.0, 2.4, 1.4),
-  BARGAIN(0.25, 6.0, 2.0, 20.0, 2.0, 0.8),
+  CHAMPION(0.10, 8.0, 1.0, 30.0, 3.2, 2.2),
+  LOYAL(0.30, 3.5, 2.0, 30.0, 2.4, 1.4),
+  BARGAIN(0.25, 4.5, 2.0, 20.0, 2.0, 0.8),
   OCCASIONAL(0.35, 2.5, 2.0, 6.0, 1.8, 1.2);
 
   final double weight;

@@ -77,6 +77,7 @@ public final class IngestJob {
 
   private final Lake lake;
   private final IngestSettings settings;
+  private List<SourceCounts> lastCounts = List.of();
 
   public IngestJob(Lake lake, IngestSettings settings) {
     this.lake = lake;
@@ -111,8 +112,6 @@ public final class IngestJob {
     lastCounts = all;
     return new JobResult(read, stored, rejected, duplicates, metrics);
   }
-
-  private List<SourceCounts> lastCounts = List.of();
 
   /** Per-source counts of the last {@link #run}. */
   public List<SourceCounts> lastCounts() {

@@ -47,25 +47,48 @@ public final class Validator {
     return when(functions.length(v).gt(0), v);
   }
 
+  /** The staged (trimmed, empty as null) value of a source column, computed once per row. */
+  private Column staged(String sourceColumn) {
+    return col(stagedName(sourceColumn));
+  }
+
+  private String stagedName(String sourceColumn) {
+    return "_src_" + stagedColumns().indexOf(sourceColumn);
+  }
+
+  private List<String> stagedColumns() {
+    List<String> cols = new ArrayList<>(spec.requiredColumns());
+    if (spec.format() == Format.BASKETS) {
+      cols.add("item");
+    }
+    return cols;
+  }
+
   private Column field(Field f) {
-    return value(spec.column(f));
+    return staged(spec.column(f));
   }
 
   public Dataset<Row> validate(Dataset<Row> raw) {
     boolean baskets = spec.format() == Format.BASKETS;
-    Dataset<Row> df = raw.withColumn("source", lit(spec.name())).withColumn("line_id", lineId());
+    // Each source column is trimmed once into a staged column; everything below refers to it
+    // (Spark keeps the staging projection rather than re-evaluating it in every expression).
+    Dataset<Row> df = raw.withColumn("source", lit(spec.name()));
+    for (String c : stagedColumns()) {
+      df = df.withColumn(stagedName(c), value(c));
+    }
+    df = df.withColumn("line_id", lineId());
 
     // Canonical string values.
     Column customer = spec.has(Field.CUSTOMER_ID) ? field(Field.CUSTOMER_ID) : lit(null);
     Column product =
         baskets
-            ? value("item")
+            ? staged("item")
             : spec.has(Field.PRODUCT_ID)
                 ? field(Field.PRODUCT_ID)
                 : spec.has(Field.PRODUCT_NAME) ? field(Field.PRODUCT_NAME) : lit(null);
     Column productName =
         baskets
-            ? value("item")
+            ? staged("item")
             : spec.has(Field.PRODUCT_NAME) ? field(Field.PRODUCT_NAME) : product;
     Column category = spec.has(Field.CATEGORY) ? field(Field.CATEGORY) : lit(null);
     df =
@@ -135,7 +158,11 @@ public final class Validator {
                 .or(coalesce(col("amount").lt(0), lit(false)))
                 .or(cancelled));
 
-    return withReasons(df).drop("_price", "_amount");
+    Dataset<Row> out = withReasons(df).drop("_price", "_amount");
+    for (String c : stagedColumns()) {
+      out = out.drop(stagedName(c));
+    }
+    return out;
   }
 
   private Column parseTimestamp(Column v) {
@@ -163,8 +190,8 @@ public final class Validator {
       key.add(lit(spec.name()));
       Column complete = lit(true);
       for (String k : spec.lineKey()) {
-        key.add(value(k));
-        complete = complete.and(value(k).isNotNull());
+        key.add(staged(k));
+        complete = complete.and(staged(k).isNotNull());
       }
       key.add(col("item_pos").cast("string"));
       id = when(complete, hash(key)).otherwise(id);

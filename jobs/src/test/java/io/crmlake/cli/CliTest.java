@@ -56,6 +56,14 @@ class CliTest extends SparkTestBase {
   }
 
   @Test
+  void aCloudLakeWithoutItsConnectorNamesTheConnector() {
+    Cli.Result r = Cli.run("tables", "--lake", "s3a://some-bucket/lake");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.err().contains("org.apache.hadoop:hadoop-aws"), r.err());
+    assertTrue(r.err().contains("s3a://"), r.err());
+  }
+
+  @Test
   void sqlCsvPrintsAHeaderThenRowsAndNothingElse() {
     sharedData();
     CrmlakeConfig config = config(dir);

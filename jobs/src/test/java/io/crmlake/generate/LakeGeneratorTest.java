@@ -115,7 +115,7 @@ class LakeGeneratorTest extends SparkTestBase {
     CrmlakeConfig config = config(dir, small(dir, 3));
     LakeGenerator gen = new LakeGenerator(spark, GenerateSettings.from(config));
     Row t =
-        gen.customers(true)
+        gen.customers()
             .selectExpr(
                 "count(*)",
                 "sum(CASE WHEN dropped_out THEN 1 ELSE 0 END)",

@@ -68,7 +68,9 @@ public final class SparkSessions {
         spark.sparkContext().master(),
         config.lake().catalog().name().toLowerCase(),
         config.lake().root());
-    new Lake(spark, config.lake()).registerAll();
+    if (config.lake().catalog() == CatalogType.LAKE) {
+      new Lake(spark, config.lake()).registerAll(); // in hive mode the metastore has them
+    }
     return spark;
   }
 }

@@ -1,0 +1,184 @@
+package io.crmlake.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
+import io.crmlake.common.lake.TableId;
+import io.crmlake.common.lake.Tables;
+import io.crmlake.common.testing.DatasetAssert;
+import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.Jobs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real Spark standalone cluster on this machine (a master and two workers, executors in their own
+ * JVMs): the application jar is submitted in client mode with Spark's SparkSubmit, and its tables
+ * must equal, row for row, those of a local-mode run of the same job.
+ */
+class StandaloneClusterIT extends SparkTestBase {
+  private static LocalCluster cluster;
+  private static LocalCluster.Endpoints endpoints;
+  private static List<Long> pids = new ArrayList<>();
+
+  @TempDir static Path state;
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster =
+        new LocalCluster(
+            projectDir().resolve("jobs/target/spark-home"),
+            state,
+            List.of(
+                Files.readString(projectDir().resolve("jobs/target/jvm.options"))
+                    .trim()
+                    .split("\\s+")));
+    endpoints = cluster.start(2, 1, "1g", Duration.ofMinutes(2));
+    assertEquals(2, endpoints.workers());
+    for (String line : Files.readAllLines(state.resolve("cluster.properties"))) {
+      if (line.contains(".pid=")) {
+        pids.add(Long.parseLong(line.substring(line.indexOf('=') + 1)));
+      }
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.stop();
+      for (long pid : pids) {
+        assertFalse(
+            ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
+            "process " + pid + " left behind");
+      }
+    }
+  }
+
+  /** Runs bin/crmlake's command line through SparkSubmit against the cluster. */
+  private int submit(Path log, String... args) throws Exception {
+    Path appJar = projectDir().resolve("jobs/target/crmlake-jobs-0.1.0-SNAPSHOT-app.jar");
+    String flags = String.join(" ", cluster.jvmFlags());
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(cluster.jvmFlags());
+    cmd.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2.properties"));
+    cmd.add("-Dcrmlake.home=" + projectDir());
+    cmd.add("-cp");
+    cmd.add(cluster.sparkHome().resolve("jars") + "/*");
+    cmd.add("org.apache.spark.deploy.SparkSubmit");
+    cmd.addAll(
+        List.of(
+            "--master",
+            endpoints.masterUrl(),
+            "--deploy-mode",
+            "client",
+            "--conf",
+            "spark.executor.extraJavaOptions=" + flags,
+            "--conf",
+            "spark.executor.memory=768m",
+            "--conf",
+            "spark.ui.enabled=false",
+            appJar.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("SPARK_HOME", cluster.sparkHome().toString());
+    pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process p = pb.start();
+    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "submission finished");
+    return p.exitValue();
+  }
+
+  private static Dataset<Row> comparable(Lake lake, TableId t, String... volatileColumns) {
+    return lake.read(t).drop(volatileColumns);
+  }
+
+  @Test
+  void ingestOnTheClusterEqualsLocalIngest() throws Exception {
+    Path clusterLake = dir.resolve("cluster-lake");
+    Path landing = dir.resolve("landing");
+    String[] sample = {
+      "--set", "generate.customers=1500",
+      "--set", "generate.start=2024-01-01",
+      "--set", "generate.end=2024-06-30",
+      "--set", "generate.output=" + landing,
+      "--set", "generate.customers-per-partition=300",
+    };
+    List<String> gen = new ArrayList<>(List.of("generate", "--lake", clusterLake.toString()));
+    gen.addAll(List.of(sample));
+    assertEquals(
+        0,
+        submit(dir.resolve("generate.log"), gen.toArray(String[]::new)),
+        log(dir, "generate.log"));
+    List<String> ingest = new ArrayList<>(List.of("ingest", "--lake", clusterLake.toString()));
+    ingest.addAll(List.of(sample));
+    assertEquals(
+        0,
+        submit(dir.resolve("ingest.log"), ingest.toArray(String[]::new)),
+        log(dir, "ingest.log"));
+    // The same jobs in local mode, on the same landing files.
+    CrmlakeConfig local = config(dir.resolve("local-lake"), "generate.output=" + landing);
+    Lake localLake = lake(local);
+    Jobs.ingest(localLake, local, "conf/sources/sample.conf");
+    Lake onCluster = lake(config(clusterLake));
+
+    assertTrue(localLake.read(Tables.TRANSACTIONS).count() > 10_000);
+    DatasetAssert.assertSameRows(
+        comparable(localLake, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"),
+        comparable(onCluster, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"));
+    DatasetAssert.assertSameRows(
+        comparable(localLake, Tables.TRANSACTIONS_REJECTED, "ingest_run_id", "rejected_at"),
+        comparable(onCluster, Tables.TRANSACTIONS_REJECTED, "ingest_run_id", "rejected_at"));
+    DatasetAssert.assertSameRows(
+        comparable(localLake, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"),
+        comparable(onCluster, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"));
+    List<String> apps = cluster.applications();
+    assertTrue(apps.contains("crmlake-ingest"), apps.toString());
+    assertTrue(apps.contains("crmlake-generate"), apps.toString());
+  }
+
+  @Test
+  void cdnowOnTheClusterEqualsLocalIngest() throws Exception {
+    sharedData();
+    Path clusterLake = dir.resolve("cluster-lake");
+    String source = projectDir().resolve("conf/sources/cdnow_master.conf").toString();
+    assertEquals(
+        0,
+        submit(
+            dir.resolve("cdnow.log"),
+            "ingest",
+            "--lake",
+            clusterLake.toString(),
+            "--source",
+            source),
+        log(dir, "cdnow.log"));
+    CrmlakeConfig local = config(dir.resolve("local-lake"));
+    Lake localLake = lake(local);
+    Jobs.ingest(localLake, local, source);
+    Lake onCluster = lake(config(clusterLake));
+    assertEquals(69_659L, onCluster.read(Tables.TRANSACTIONS).count());
+    DatasetAssert.assertSameRows(
+        comparable(localLake, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"),
+        comparable(onCluster, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"));
+  }
+
+  private static String log(Path dir, String name) throws Exception {
+    String text = Files.readString(dir.resolve(name));
+    return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
+  }
+}
