@@ -85,8 +85,8 @@ public final class LocalCluster {
     }
     Files.createDirectories(stateDir);
     Files.writeString(sparkHome.resolve("RELEASE"), "", StandardCharsets.UTF_8);
-    int port = freePort();
-    int uiPort = freePort();
+    int port = preferredPort(7077);
+    int uiPort = preferredPort(8080);
     Properties state = new Properties();
     state.setProperty("master.port", String.valueOf(port));
     state.setProperty("master.webui", String.valueOf(uiPort));
@@ -272,6 +272,15 @@ public final class LocalCluster {
   private static boolean alive(String pid) {
     return pid != null
         && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+  }
+
+  /** Spark's usual port when it is free on loopback, else any free port. */
+  private static int preferredPort(int port) throws IOException {
+    try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException inUse) {
+      return freePort();
+    }
   }
 
   private static int freePort() throws IOException {

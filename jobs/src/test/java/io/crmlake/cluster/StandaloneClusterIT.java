@@ -137,7 +137,8 @@ class StandaloneClusterIT extends SparkTestBase {
     Jobs.ingest(localLake, local, "conf/sources/sample.conf");
     Lake onCluster = lake(config(clusterLake));
 
-    assertTrue(localLake.read(Tables.TRANSACTIONS).count() > 10_000);
+    long lines = localLake.read(Tables.TRANSACTIONS).count();
+    assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
     DatasetAssert.assertSameRows(
         comparable(localLake, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"),
         comparable(onCluster, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"));
