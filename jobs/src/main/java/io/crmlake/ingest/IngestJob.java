@@ -151,7 +151,7 @@ public final class IngestJob {
     Dataset<Row> batch =
         classify(validated, storedLineIds())
             .withColumn("ingest_run_id", lit(ctx.runId()))
-            .persist(StorageLevel.MEMORY_AND_DISK());
+            .persist(StorageLevel.DISK_ONLY()); // wide rows: heap stays free for the writes
     try {
       Map<String, Long> byStatus = new HashMap<>();
       Map<String, Long> byReason = new LinkedHashMap<>();

@@ -84,6 +84,38 @@ class CliTest extends SparkTestBase {
     assertTrue(lines.get(1).matches("\\d+,\\d+,\"a,b\""), lines.get(1));
   }
 
+  @Test
+  void tablesInteractiveSqlAndNotebooksWorkOnALake() {
+    sharedData();
+    CrmlakeConfig config = config(dir);
+    Jobs.ingest(lake(config), config, "conf/sources/cdnow_sample.conf");
+
+    Cli.Result tables = Cli.run("tables", "--lake", dir.toString(), "--format", "csv");
+    assertEquals(0, tables.code(), tables.err());
+    List<String> rows = tables.out().lines().toList();
+    assertEquals("table,rows,version,last_modified,location", rows.get(0));
+    assertTrue(
+        rows.stream().anyMatch(l -> l.startsWith("silver.transactions,6919,0,")), tables.out());
+    assertTrue(rows.stream().anyMatch(l -> l.startsWith("ops.job_runs,1,")), tables.out());
+
+    Cli.Result prompt =
+        Cli.runWithInput(
+            "SELECT count(*) AS n\nFROM silver.transactions;\nSELECT nope FROM nowhere;\nexit;\n",
+            "sql",
+            "--lake",
+            dir.toString());
+    assertEquals(0, prompt.code(), prompt.err());
+    assertTrue(prompt.out().contains("6919"), prompt.out());
+    assertTrue(prompt.out().contains("error:"), "a bad statement is reported, the prompt goes on");
+
+    Cli.Result notebook =
+        Cli.run(
+            "sql", "--lake", dir.toString(), "--file", "notebooks/01_transactions_overview.sql");
+    assertEquals(0, notebook.code(), notebook.err());
+    assertTrue(notebook.out().contains("cdnow_sample | 6919"), notebook.out());
+    assertTrue(notebook.out().contains("-- Monthly revenue"), notebook.out());
+  }
+
   /**
    * Two processes on one lake: a query in a second JVM while this one holds a session on the same
    * lake (no single-process metastore lock in the way).
@@ -108,8 +140,6 @@ class CliTest extends SparkTestBase {
     cmd.addAll(
         List.of(
             "sql",
-            "--lake",
-            dir.toString(),
             "--set",
             "spark.master=local[1]",
             "--set",
@@ -117,11 +147,13 @@ class CliTest extends SparkTestBase {
             "--format",
             "csv",
             "SELECT count(*) AS n FROM silver.transactions"));
-    Process p =
+    ProcessBuilder child =
         new ProcessBuilder(cmd)
             .redirectError(dir.resolve("child.err").toFile())
-            .redirectOutput(dir.resolve("child.out").toFile())
-            .start();
+            .redirectOutput(dir.resolve("child.out").toFile());
+    // The lake root comes from the environment, as on a cluster (Typesafe Config's convention).
+    child.environment().put("CONFIG_FORCE_lake_root", dir.toString());
+    Process p = child.start();
     assertTrue(p.waitFor(3, TimeUnit.MINUTES), "child process finished");
     String out = Files.readString(dir.resolve("child.out"));
     assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.err")));

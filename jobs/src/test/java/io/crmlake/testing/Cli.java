@@ -12,17 +12,25 @@ public final class Cli {
   public record Result(int code, String out, String err) {}
 
   public static Result run(String... args) {
+    return runWithInput("", args);
+  }
+
+  /** Runs the command line with {@code input} as its standard input. */
+  public static Result runWithInput(String input, String... args) {
+    java.io.InputStream in = System.in;
     PrintStream out = System.out;
     PrintStream err = System.err;
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     ByteArrayOutputStream e = new ByteArrayOutputStream();
     try {
+      System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
       System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
       int code = Main.execute(args);
       return new Result(
           code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
     } finally {
+      System.setIn(in);
       System.setOut(out);
       System.setErr(err);
     }

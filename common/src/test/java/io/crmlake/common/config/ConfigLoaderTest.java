@@ -31,6 +31,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void configFilesCanBeUrlsOrHadoopPaths() throws Exception {
+    Path f = write("remote.conf", "lake.root = \"hdfs://nn:8020/crm\"");
+    assertEquals(
+        "hdfs://nn:8020/crm",
+        CrmlakeConfig.load(f.toUri().toString(), home, List.of()).lake().root());
+    // A Hadoop path the driver can read (here the local file system through Hadoop).
+    assertEquals(
+        "hdfs://nn:8020/crm",
+        ConfigLoader.parseLocation("file://" + f.toAbsolutePath(), home).getString("lake.root"));
+  }
+
+  @Test
   void substitutionsFollowOverriddenRoot() {
     CrmlakeConfig c = CrmlakeConfig.load(null, home, List.of("lake.root=s3a://bucket/lake"));
     assertEquals("s3a://bucket/lake", c.lake().root());
