@@ -1,5 +1,7 @@
 package io.crmlake.cli;
 
+import io.crmlake.baskets.BasketsJob;
+import io.crmlake.baskets.BasketsSettings;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.run.JobResult;
@@ -21,14 +23,19 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = {
       "Generate a sample lake and run every job on it.",
-      "Runs generate and ingest, then prints the tables and a sample query. Safe to re-run:",
-      "the second run changes no row count."
+      "Runs generate, ingest and baskets, then prints the tables and sample queries.",
+      "Safe to re-run: the second run changes no row count."
     })
 final class DemoCommand implements Callable<Integer> {
   static final String SAMPLE_QUERY =
       "SELECT order_date, count(DISTINCT order_id) AS orders, count(*) AS lines,"
           + " round(sum(amount), 2) AS revenue FROM silver.transactions"
           + " GROUP BY order_date ORDER BY order_date DESC LIMIT 5";
+
+  static final String RULES_QUERY =
+      "SELECT antecedent_names, consequent_name, round(support, 4) AS support,"
+          + " round(confidence, 3) AS confidence, round(lift, 2) AS lift FROM gold.association_rules"
+          + " WHERE NOT is_redundant ORDER BY lift DESC LIMIT 8";
 
   @Mixin CommonOptions common;
 
@@ -37,13 +44,19 @@ final class DemoCommand implements Callable<Integer> {
     CrmlakeConfig config = common.load(List.of());
     GenerateSettings generate = GenerateSettings.from(config);
     IngestSettings ingest = IngestSettings.from(config, List.of());
-    return SparkSessions.with(config, "demo", spark -> demo(spark, config, generate, ingest));
+    BasketsSettings baskets = BasketsSettings.from(config);
+    return SparkSessions.with(
+        config, "demo", spark -> demo(spark, config, generate, ingest, baskets));
   }
 
   private int demo(
-      SparkSession spark, CrmlakeConfig config, GenerateSettings generate, IngestSettings ingest) {
+      SparkSession spark,
+      CrmlakeConfig config,
+      GenerateSettings generate,
+      IngestSettings ingest,
+      BasketsSettings baskets) {
     Lake lake = new Lake(spark, config.lake());
-    step("1/2 generate a sample lake (" + generate.customers() + " customers)");
+    step("1/3 generate a sample lake (" + generate.customers() + " customers)");
     JobResult g =
         JobRunLog.run(
             lake,
@@ -53,12 +66,23 @@ final class DemoCommand implements Callable<Integer> {
         g.metrics().containsKey("skipped")
             ? "   already generated with these settings: " + generate.output()
             : "   " + g.outputRows() + " order lines under " + generate.output() + "/orders");
-    step("2/2 ingest landing files into bronze and silver");
+    step("2/3 ingest landing files into bronze and silver");
     IngestJob job = new IngestJob(lake, ingest);
     JobResult i = JobRunLog.run(lake, new RunContext(spark, "ingest", config), job::run);
     System.out.printf(
         "   read %d = stored %d + duplicates %d + rejected %d%n",
         i.inputRows(), i.outputRows(), i.skippedRows(), i.quarantinedRows());
+
+    step("3/3 mine market baskets (FP-Growth)");
+    JobResult b =
+        JobRunLog.run(
+            lake, new RunContext(spark, "baskets", config), new BasketsJob(lake, baskets)::run);
+    System.out.printf(
+        "   %s baskets: %s frequent itemsets, %s rules, %s recommendations%n",
+        b.metrics().get("baskets"),
+        b.metrics().get("itemsets"),
+        b.metrics().get("rules"),
+        b.metrics().get("recommendations"));
 
     step("tables in the lake " + config.lake().root());
     lake.registerAll();
@@ -66,6 +90,10 @@ final class DemoCommand implements Callable<Integer> {
     step("a sample query");
     System.out.println(SAMPLE_QUERY);
     ResultPrinter.print(spark.sql(SAMPLE_QUERY), ResultPrinter.Format.TABLE, 100, System.out);
+    System.out.println();
+    step("the strongest association rules");
+    System.out.println(RULES_QUERY);
+    ResultPrinter.print(spark.sql(RULES_QUERY), ResultPrinter.Format.TABLE, 100, System.out);
     System.out.println();
     System.out.println("Query the lake yourself:");
     System.out.println("  bin/crmlake sql \"SELECT * FROM silver.transactions LIMIT 10\"");

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     version = "crmlake 0.1.0",
     description = "Spark jobs that turn a transaction lake into customer intelligence for a CRM.",
     subcommands = {
+      BasketsCommand.class,
       ClusterCommand.class,
       DemoCommand.class,
       GenerateCommand.class,

@@ -131,10 +131,17 @@ class StandaloneClusterIT extends SparkTestBase {
         0,
         submit(dir.resolve("ingest.log"), ingest.toArray(String[]::new)),
         log(dir, "ingest.log"));
+    List<String> baskets = new ArrayList<>(List.of("baskets", "--lake", clusterLake.toString()));
+    baskets.addAll(List.of(sample));
+    assertEquals(
+        0,
+        submit(dir.resolve("baskets.log"), baskets.toArray(String[]::new)),
+        log(dir, "baskets.log"));
     // The same jobs in local mode, on the same landing files.
     CrmlakeConfig local = config(dir.resolve("local-lake"), "generate.output=" + landing);
     Lake localLake = lake(local);
     Jobs.ingest(localLake, local, "conf/sources/sample.conf");
+    Jobs.baskets(localLake, local);
     Lake onCluster = lake(config(clusterLake));
 
     long lines = localLake.read(Tables.TRANSACTIONS).count();
@@ -148,9 +155,17 @@ class StandaloneClusterIT extends SparkTestBase {
     DatasetAssert.assertSameRows(
         comparable(localLake, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"),
         comparable(onCluster, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"));
+    for (TableId gold :
+        List.of(
+            Tables.FREQUENT_ITEMSETS, Tables.ASSOCIATION_RULES, Tables.PRODUCT_RECOMMENDATIONS)) {
+      DatasetAssert.assertSameRows(localLake.read(gold), onCluster.read(gold));
+    }
+    assertTrue(onCluster.read(Tables.ASSOCIATION_RULES).count() > 5);
+
     List<String> apps = cluster.applications();
     assertTrue(apps.contains("crmlake-ingest"), apps.toString());
     assertTrue(apps.contains("crmlake-generate"), apps.toString());
+    assertTrue(apps.contains("crmlake-baskets"), apps.toString());
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.crmlake.testing;
 
+import io.crmlake.baskets.BasketsJob;
+import io.crmlake.baskets.BasketsSettings;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.run.JobResult;
@@ -12,6 +14,11 @@ import java.util.List;
 /** Runs jobs the way the command line does (typed settings, run log), for tests. */
 public final class Jobs {
   private Jobs() {}
+
+  public static JobResult baskets(Lake lake, CrmlakeConfig config) {
+    BasketsJob job = new BasketsJob(lake, BasketsSettings.from(config));
+    return JobRunLog.run(lake, new RunContext(lake.spark(), "baskets", config), job::run);
+  }
 
   public static JobResult ingest(Lake lake, CrmlakeConfig config, String... sources) {
     IngestJob job = new IngestJob(lake, IngestSettings.from(config, List.of(sources)));

@@ -15,6 +15,16 @@ public final class Tables {
   /** Quarantine: every source record that failed validation, with a reason. */
   public static final TableId TRANSACTIONS_REJECTED = TableId.of("silver", "transactions_rejected");
 
+  /** Frequent itemsets of the baskets job. */
+  public static final TableId FREQUENT_ITEMSETS = TableId.of("gold", "frequent_itemsets");
+
+  /** Association rules with interest measures. */
+  public static final TableId ASSOCIATION_RULES = TableId.of("gold", "association_rules");
+
+  /** Next-product recommendations per customer. */
+  public static final TableId PRODUCT_RECOMMENDATIONS =
+      TableId.of("gold", "product_recommendations");
+
   /** One row per job run (also failed ones). */
   public static final TableId JOB_RUNS = TableId.of("ops", "job_runs");
 

@@ -1,0 +1,80 @@
+package io.crmlake.baskets;
+
+import io.crmlake.common.config.ConfigError;
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.config.Settings;
+import java.time.LocalDate;
+import java.util.Optional;
+
+/** Settings of the baskets job ({@code baskets.*}; meanings in crmlake-defaults.conf). */
+public record BasketsSettings(
+    double minSupport,
+    double minConfidence,
+    Level level,
+    Optional<LocalDate> windowStart,
+    Optional<LocalDate> windowEnd,
+    int maxBasketSize,
+    int maxItemsetLength,
+    int partitions,
+    int topN,
+    int recentDays) {
+
+  /** What an item of a basket is. */
+  public enum Level {
+    PRODUCT("product_id"),
+    CATEGORY("category");
+
+    final String column;
+
+    Level(String column) {
+      this.column = column;
+    }
+  }
+
+  public static BasketsSettings from(CrmlakeConfig config) {
+    Settings s = config.settings();
+    double support = s.doubleIn("baskets.min-support", 0, 1);
+    if (support <= 0) {
+      throw ConfigError.invalid("baskets.min-support", support, "must be in (0, 1]");
+    }
+    BasketsSettings b =
+        new BasketsSettings(
+            support,
+            s.doubleIn("baskets.min-confidence", 0, 1),
+            s.enumValue("baskets.level", Level.class),
+            s.optDate("baskets.window-start"),
+            s.optDate("baskets.window-end"),
+            s.intAtLeast("baskets.max-basket-size", 2),
+            s.intAtLeast("baskets.max-itemset-length", 2),
+            s.intAtLeast("baskets.partitions", 0),
+            s.intAtLeast("baskets.top-n", 1),
+            s.intAtLeast("baskets.recent-days", 1));
+    if (b.windowStart().isPresent()
+        && b.windowEnd().isPresent()
+        && b.windowEnd().get().isBefore(b.windowStart().get())) {
+      throw ConfigError.invalid(
+          "baskets.window-end", b.windowEnd().get(), "must not be before baskets.window-start");
+    }
+    return b;
+  }
+
+  /** Settings for tests and embedding: the given thresholds, defaults for the rest. */
+  public static BasketsSettings of(double minSupport, double minConfidence) {
+    return new BasketsSettings(
+        minSupport,
+        minConfidence,
+        Level.PRODUCT,
+        Optional.empty(),
+        Optional.empty(),
+        1000,
+        10,
+        0,
+        5,
+        90);
+  }
+
+  /** The minimum count FP-Growth applies: ceil(min-support x baskets), as MLlib computes it. */
+  public long minCount(long baskets) {
+    return (long) Math.ceil(minSupport * baskets);
+  }
+}

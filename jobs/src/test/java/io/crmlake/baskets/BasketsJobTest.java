@@ -1,0 +1,100 @@
+package io.crmlake.baskets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
+import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.RunContext;
+import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.generate.GenerateSettings;
+import io.crmlake.generate.LakeGenerator;
+import io.crmlake.testing.Cli;
+import io.crmlake.testing.Jobs;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The baskets job on a generated lake finds the planted patterns and writes all gold tables. */
+class BasketsJobTest extends SparkTestBase {
+  @TempDir Path dir;
+
+  @Test
+  void findsThePlantedRulesAndWritesAllGoldTables() {
+    CrmlakeConfig config =
+        config(
+            dir,
+            "generate.customers=1000",
+            "generate.start=2024-01-01",
+            "generate.end=2024-09-30",
+            "generate.customers-per-partition=500");
+    new LakeGenerator(spark, GenerateSettings.from(config))
+        .run(new RunContext(spark, "generate", config));
+    Lake lake = lake(config);
+    Jobs.ingest(lake, config, "conf/sources/sample.conf");
+
+    Cli.Result r = Cli.run("baskets", "--lake", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("min support 0.01 = "), r.out());
+
+    Set<String> strong = new HashSet<>();
+    for (Row row :
+        spark
+            .sql(
+                "SELECT concat_ws('+', antecedent), consequent FROM gold.association_rules"
+                    + " WHERE lift > 5 AND NOT is_redundant")
+            .collectAsList()) {
+      strong.add(row.getString(0) + "->" + row.getString(1));
+    }
+    // The planted complements (Catalogue): Diapers -> Baby Wipes, Coffee Beans -> Coffee
+    // Filters, Tortilla Chips -> Salsa Dip; and the bundles' pairs.
+    for (String planted :
+        new String[] {
+          "P0007->P0008", "P0009->P0010", "P0011->P0012", "P0001->P0002", "P0004->P0005"
+        }) {
+      assertTrue(strong.contains(planted), planted + " not among " + strong);
+    }
+    Row names =
+        spark
+            .sql(
+                "SELECT consequent_name, antecedent_names FROM gold.association_rules"
+                    + " WHERE rule_id IS NOT NULL AND consequent = 'P0008'"
+                    + " AND concat_ws('+', antecedent) = 'P0007'")
+            .first();
+    assertEquals("Baby Wipes", names.getString(0));
+    assertEquals("[Diapers]", names.getList(1).toString());
+
+    Row recs =
+        spark
+            .sql(
+                "SELECT count(*), count(DISTINCT customer_id), max(rank)"
+                    + " FROM gold.product_recommendations")
+            .first();
+    assertTrue(recs.getLong(0) > 0);
+    assertTrue(recs.getInt(2) <= 5);
+    assertTrue(lake.read(Tables.FREQUENT_ITEMSETS).count() > 10);
+    Row run =
+        lake.read(Tables.JOB_RUNS)
+            .where("job = 'baskets' AND status = 'SUCCEEDED'")
+            .select("metrics")
+            .first();
+    java.util.Map<String, String> metrics = run.getJavaMap(0);
+    assertTrue(Long.parseLong(metrics.get("rules")) > 5, metrics.toString());
+    assertTrue(metrics.containsKey("mine_ms"), metrics.toString());
+  }
+
+  @Test
+  void aSourceWithoutProductsSaysSo() {
+    sharedData();
+    CrmlakeConfig config = config(dir);
+    Jobs.ingest(lake(config), config, "conf/sources/cdnow_sample.conf");
+    Cli.Result r = Cli.run("baskets", "--lake", dir.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("product_id"), r.err());
+    assertTrue(r.err().contains("CDNOW"), r.err());
+  }
+}
