@@ -25,6 +25,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
+import org.apache.spark.storage.StorageLevel;
 
 /**
  * The market-basket transformations, free of I/O so that tests call them directly: baskets from
@@ -99,8 +100,16 @@ public final class BasketMiner {
     return small.unionByName(capped);
   }
 
-  /** FP-Growth itemsets and rules (with all measures), for {@code basketCount} baskets. */
-  public record Mined(Dataset<Row> itemsets, Dataset<Row> rules) {}
+  /**
+   * FP-Growth itemsets and rules (with all measures), for {@code basketCount} baskets. MLlib's
+   * itemsets are cached (each use of an uncached model would re-run the mining); {@link #release}
+   * frees them.
+   */
+  public record Mined(Dataset<Row> itemsets, Dataset<Row> rules, Dataset<Row> cached) {
+    public void release() {
+      cached.unpersist();
+    }
+  }
 
   public static Mined mine(Dataset<Row> baskets, BasketsSettings s, long basketCount) {
     FPGrowth fp =
@@ -112,17 +121,17 @@ public final class BasketMiner {
       fp.setNumPartitions(s.partitions());
     }
     FPGrowthModel model = fp.fit(baskets.select("items"));
+    // associationRules() is derived from this same frame, so caching it serves both.
+    Dataset<Row> freq = model.freqItemsets().persist(StorageLevel.MEMORY_AND_DISK());
     Dataset<Row> itemsets =
-        model
-            .freqItemsets()
-            .select(array_sort(col("items")).as("items"), col("freq").as("count"))
+        freq.select(array_sort(col("items")).as("items"), col("freq").as("count"))
             .withColumn("size", size(col("items")))
             .where(col("size").leq(s.maxItemsetLength()))
             .withColumn("support", col("count").divide(lit((double) basketCount)))
             .select("items", "size", "count", "support");
     Dataset<Row> rules =
         rules(model.associationRules(), itemsets, basketCount, s.maxItemsetLength());
-    return new Mined(itemsets, rules);
+    return new Mined(itemsets, rules, freq);
   }
 
   /**

@@ -101,11 +101,15 @@ public final class BasketsJob {
       ctx.phase("FP-Growth and rules");
       BasketMiner.Mined mined = BasketMiner.mine(input, settings, n);
       Dataset<Row> names = itemNames(tx);
-      lake.overwrite(
-          Tables.FREQUENT_ITEMSETS, mined.itemsets().orderBy(col("count").desc(), col("items")));
-      lake.overwrite(
-          Tables.ASSOCIATION_RULES,
-          withNames(mined.rules(), names).orderBy(col("lift").desc(), col("rule_id")));
+      try {
+        lake.overwrite(
+            Tables.FREQUENT_ITEMSETS, mined.itemsets().orderBy(col("count").desc(), col("items")));
+        lake.overwrite(
+            Tables.ASSOCIATION_RULES,
+            withNames(mined.rules(), names).orderBy(col("lift").desc(), col("rule_id")));
+      } finally {
+        mined.release();
+      }
       Row counts =
           lake.read(Tables.ASSOCIATION_RULES)
               .agg(count(lit(1)), sum(when(col("is_redundant"), 1).otherwise(0)))
