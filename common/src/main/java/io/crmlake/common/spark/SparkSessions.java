@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * The one place a SparkSession is built. It configures Delta (SQL extension and catalog), UTC
  * session time, the catalog mode and the application name {@code <spark.app-name>-<job>}. The
  * master comes from {@code spark.master} in the config only when spark-submit has not already set
- * one; it is never hard-coded.
+ * one; it is never hard-coded. Likewise a {@code spark.conf} entry of the config applies unless
+ * spark-submit ({@code --conf}) set that key.
  */
 public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
@@ -58,7 +59,9 @@ public final class SparkSessions {
           .config("spark.sql.warehouse.dir", config.lake().root() + "/_catalog");
     }
     for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
-      builder.config(e.getKey(), e.getValue());
+      if (!submitted.contains(e.getKey())) { // spark-submit --conf wins over the config file
+        builder.config(e.getKey(), e.getValue());
+      }
     }
     SparkSession spark = builder.getOrCreate();
     LOG.info(
