@@ -7,12 +7,10 @@ import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.GroceryLines;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -195,26 +193,14 @@ class GroceriesBasketsTest extends SparkTestBase {
 
   @Test
   void groceryLinesMakeMemberDayBasketsWithDuplicatesMerged() throws Exception {
-    Path file = sharedData().resolve("groceries/groceries_lines.csv");
-    DateTimeFormatter dash = DateTimeFormatter.ofPattern("dd-MM-yyyy");
-    DateTimeFormatter slash = DateTimeFormatter.ofPattern("d/M/yyyy");
+    List<GroceryLines.Line> rows =
+        GroceryLines.read(sharedData().resolve("groceries/groceries_lines.csv"));
+    long lines = rows.size();
     Set<String> baskets = new HashSet<>();
     Set<String> basketItems = new HashSet<>();
-    long lines = 0;
-    for (String l : Files.readAllLines(file)) {
-      if (l.isBlank()) {
-        continue;
-      }
-      lines++;
-      String[] f = l.split(",");
-      LocalDate d;
-      try {
-        d = LocalDate.parse(f[1].trim(), dash);
-      } catch (DateTimeParseException e) {
-        d = LocalDate.parse(f[1].trim(), slash);
-      }
-      baskets.add(f[0].trim() + "@" + d);
-      basketItems.add(f[0].trim() + "@" + d + "#" + f[2].trim());
+    for (GroceryLines.Line l : rows) {
+      baskets.add(l.basket());
+      basketItems.add(l.basket() + "#" + l.item());
     }
     assertTrue(basketItems.size() < lines, "the data repeats items within a basket");
 

@@ -8,13 +8,12 @@ import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.GroceryLines;
 import io.crmlake.testing.Jobs;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -72,22 +71,13 @@ class IngestReferenceDataTest extends SparkTestBase {
 
   @Test
   void groceriesLinesGiveMembersAndMemberDayBaskets() throws Exception {
-    Path file = sharedData().resolve("groceries/groceries_lines.csv");
-    List<String> rows = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).toList();
-    DateTimeFormatter dash = DateTimeFormatter.ofPattern("dd-MM-yyyy");
-    DateTimeFormatter slash = DateTimeFormatter.ofPattern("d/M/yyyy");
+    List<GroceryLines.Line> rows =
+        GroceryLines.read(sharedData().resolve("groceries/groceries_lines.csv"));
     Set<String> members = new HashSet<>();
     Set<String> baskets = new HashSet<>();
-    for (String l : rows) {
-      String[] f = l.split(",");
-      LocalDate d;
-      try {
-        d = LocalDate.parse(f[1].trim(), dash);
-      } catch (DateTimeParseException e) {
-        d = LocalDate.parse(f[1].trim(), slash);
-      }
-      members.add(f[0].trim());
-      baskets.add(f[0].trim() + "@" + d);
+    for (GroceryLines.Line l : rows) {
+      members.add(l.member());
+      baskets.add(l.basket());
     }
     assertEquals(38_765, rows.size());
     assertEquals(3_898, members.size());
