@@ -2,6 +2,8 @@ package io.crmlake.cli;
 
 import io.crmlake.baskets.BasketsJob;
 import io.crmlake.baskets.BasketsSettings;
+import io.crmlake.clv.ClvJob;
+import io.crmlake.clv.ClvSettings;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.run.JobResult;
@@ -12,6 +14,8 @@ import io.crmlake.generate.GenerateSettings;
 import io.crmlake.generate.LakeGenerator;
 import io.crmlake.ingest.IngestJob;
 import io.crmlake.ingest.IngestSettings;
+import io.crmlake.segments.SegmentsJob;
+import io.crmlake.segments.SegmentsSettings;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -23,7 +27,8 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = {
       "Generate a sample lake and run every job on it.",
-      "Runs generate, ingest and baskets, then prints the tables and sample queries.",
+      "Runs generate, ingest, baskets, segments and clv, then prints the tables and sample",
+      "queries.",
       "Safe to re-run: the second run changes no row count."
     })
 final class DemoCommand implements Callable<Integer> {
@@ -45,8 +50,10 @@ final class DemoCommand implements Callable<Integer> {
     GenerateSettings generate = GenerateSettings.from(config);
     IngestSettings ingest = IngestSettings.from(config, List.of());
     BasketsSettings baskets = BasketsSettings.from(config);
+    SegmentsSettings segments = SegmentsSettings.from(config);
+    ClvSettings clv = ClvSettings.from(config);
     return SparkSessions.with(
-        config, "demo", spark -> demo(spark, config, generate, ingest, baskets));
+        config, "demo", spark -> demo(spark, config, generate, ingest, baskets, segments, clv));
   }
 
   private int demo(
@@ -54,9 +61,11 @@ final class DemoCommand implements Callable<Integer> {
       CrmlakeConfig config,
       GenerateSettings generate,
       IngestSettings ingest,
-      BasketsSettings baskets) {
+      BasketsSettings baskets,
+      SegmentsSettings segments,
+      ClvSettings clv) {
     Lake lake = new Lake(spark, config.lake());
-    step("1/3 generate a sample lake (" + generate.customers() + " customers)");
+    step("1/5 generate a sample lake (" + generate.customers() + " customers)");
     JobResult g =
         JobRunLog.run(
             lake,
@@ -66,14 +75,14 @@ final class DemoCommand implements Callable<Integer> {
         g.metrics().containsKey("skipped")
             ? "   already generated with these settings: " + generate.output()
             : "   " + g.outputRows() + " order lines under " + generate.output() + "/orders");
-    step("2/3 ingest landing files into bronze and silver");
+    step("2/5 ingest landing files into bronze and silver");
     IngestJob job = new IngestJob(lake, ingest);
     JobResult i = JobRunLog.run(lake, new RunContext(spark, "ingest", config), job::run);
     System.out.printf(
         "   read %d = stored %d + duplicates %d + rejected %d%n",
         i.inputRows(), i.outputRows(), i.skippedRows(), i.quarantinedRows());
 
-    step("3/3 mine market baskets (FP-Growth)");
+    step("3/5 mine market baskets (FP-Growth)");
     JobResult b =
         JobRunLog.run(
             lake, new RunContext(spark, "baskets", config), new BasketsJob(lake, baskets)::run);
@@ -83,6 +92,17 @@ final class DemoCommand implements Callable<Integer> {
         b.metrics().get("itemsets"),
         b.metrics().get("rules"),
         b.metrics().get("recommendations"));
+
+    step("4/5 segment customers (RFM, value classes, pyramid, KMeans)");
+    JobResult s =
+        JobRunLog.run(
+            lake, new RunContext(spark, "segments", config), new SegmentsJob(lake, segments)::run);
+    SegmentsCommand.summary(lake, s.metrics());
+
+    step("5/5 customer lifetime value (BG/NBD + Gamma-Gamma)");
+    JobResult c =
+        JobRunLog.run(lake, new RunContext(spark, "clv", config), new ClvJob(lake, clv)::run);
+    ClvCommand.summary(lake, c.metrics(), clv);
 
     step("tables in the lake " + config.lake().root());
     lake.registerAll();

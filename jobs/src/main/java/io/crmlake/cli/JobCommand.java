@@ -42,6 +42,11 @@ abstract class JobCommand<S> implements Callable<Integer> {
         result.skippedRows());
   }
 
+  /** Prints what the run produced; jobs whose summary lives in tables read them from the lake. */
+  void report(Lake lake, JobResult result, S settings) {
+    report(result, settings);
+  }
+
   @Override
   public Integer call() {
     CrmlakeConfig config = common.load(overrides());
@@ -53,7 +58,7 @@ abstract class JobCommand<S> implements Callable<Integer> {
           Lake lake = new Lake(spark, config.lake());
           RunContext ctx = new RunContext(spark, job(), config);
           JobResult result = JobRunLog.run(lake, ctx, c -> execute(lake, settings, c));
-          report(result, settings);
+          report(lake, result, settings);
           return 0;
         });
   }

@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
     description = "Spark jobs that turn a transaction lake into customer intelligence for a CRM.",
     subcommands = {
       BasketsCommand.class,
+      SegmentsCommand.class,
+      ClvCommand.class,
       ClusterCommand.class,
       DemoCommand.class,
       GenerateCommand.class,

@@ -129,6 +129,10 @@ class StandaloneClusterIT extends SparkTestBase {
       "--set", "generate.end=2024-06-30",
       "--set", "generate.output=" + landing,
       "--set", "generate.customers-per-partition=300",
+      "--set", "segments.rfm.quantile-error=0",
+      "--set", "segments.kmeans.k-max=3",
+      "--set", "segments.kmeans.seeds=1",
+      "--set", "segments.kmeans.sample-size=2000",
     };
     List<String> gen = new ArrayList<>(List.of("generate", "--lake", clusterLake.toString()));
     gen.addAll(List.of(sample));
@@ -157,8 +161,24 @@ class StandaloneClusterIT extends SparkTestBase {
         0,
         submit(dir.resolve("baskets.log"), baskets.toArray(String[]::new)),
         log(dir, "baskets.log"));
+    List<String> segments = new ArrayList<>(List.of("segments", "--lake", clusterLake.toString()));
+    segments.addAll(List.of(sample));
+    assertEquals(
+        0,
+        submit(dir.resolve("segments.log"), segments.toArray(String[]::new)),
+        log(dir, "segments.log"));
+    List<String> clv = new ArrayList<>(List.of("clv", "--lake", clusterLake.toString()));
+    clv.addAll(List.of(sample));
+    assertEquals(
+        0, submit(dir.resolve("clv.log"), clv.toArray(String[]::new)), log(dir, "clv.log"));
     // The same jobs in local mode, on the same landing files.
-    CrmlakeConfig local = config(dir.resolve("local-lake"), "generate.output=" + landing);
+    List<String> localSets = new ArrayList<>(List.of("generate.output=" + landing));
+    for (int i = 1; i < sample.length; i += 2) {
+      if (sample[i].startsWith("segments.")) {
+        localSets.add(sample[i]);
+      }
+    }
+    CrmlakeConfig local = config(dir.resolve("local-lake"), localSets.toArray(String[]::new));
     Lake localLake = lake(local);
     if (cdnow) {
       Jobs.ingest(localLake, local, sampleSource, cdnowSource);
@@ -166,6 +186,8 @@ class StandaloneClusterIT extends SparkTestBase {
       Jobs.ingest(localLake, local, sampleSource);
     }
     Jobs.baskets(localLake, local);
+    Jobs.segments(localLake, local);
+    Jobs.clv(localLake, local);
     Lake onCluster = lake(config(clusterLake));
     long lines = localLake.read(Tables.TRANSACTIONS).where("source = 'sample'").count();
     assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
@@ -188,11 +210,45 @@ class StandaloneClusterIT extends SparkTestBase {
       DatasetAssert.assertSameRows(localLake.read(gold), onCluster.read(gold));
     }
     assertTrue(onCluster.read(Tables.ASSOCIATION_RULES).count() > 5);
+    // Features, scores, classes and tiers are exact; KMeans' initialisation depends on the
+    // partitioning, so clusters are only checked to exist.
+    DatasetAssert.assertSameRows(
+        localLake.read(Tables.CUSTOMER_FEATURES), onCluster.read(Tables.CUSTOMER_FEATURES));
+    DatasetAssert.assertSameRows(
+        comparable(
+            localLake, Tables.CUSTOMER_SEGMENTS, "cluster_id", "cluster_label", "model_version"),
+        comparable(
+            onCluster, Tables.CUSTOMER_SEGMENTS, "cluster_id", "cluster_label", "model_version"));
+    assertEquals(
+        0, onCluster.read(Tables.CUSTOMER_SEGMENTS).where("cluster_label IS NULL").count());
+
+    // CLV: the same customers and summaries; the fitted parameters agree to the optimiser's
+    // tolerance (sums are added up in a different order on the cluster).
+    DatasetAssert.assertSameRows(
+        localLake.read(Tables.CLV).select("customer_id", "frequency", "recency", "t"),
+        onCluster.read(Tables.CLV).select("customer_id", "frequency", "recency", "t"));
+    List<Row> localFits =
+        localLake.read(Tables.CLV_MODELS).orderBy("model", "fit").select("params").collectAsList();
+    List<Row> clusterFits =
+        onCluster.read(Tables.CLV_MODELS).orderBy("model", "fit").select("params").collectAsList();
+    assertEquals(4, clusterFits.size());
+    for (int i = 0; i < 4; i++) {
+      java.util.Map<String, Double> a =
+          scala.jdk.javaapi.CollectionConverters.asJava(localFits.get(i).<String, Double>getMap(0));
+      java.util.Map<String, Double> b =
+          scala.jdk.javaapi.CollectionConverters.asJava(
+              clusterFits.get(i).<String, Double>getMap(0));
+      for (String k : a.keySet()) {
+        assertEquals(a.get(k), b.get(k), 1e-4 * Math.abs(a.get(k)), k);
+      }
+    }
 
     List<String> apps = cluster.applications();
     assertTrue(apps.contains("crmlake-ingest"), apps.toString());
     assertTrue(apps.contains("crmlake-generate"), apps.toString());
     assertTrue(apps.contains("crmlake-baskets"), apps.toString());
+    assertTrue(apps.contains("crmlake-segments"), apps.toString());
+    assertTrue(apps.contains("crmlake-clv"), apps.toString());
   }
 
   private static String log(Path dir, String name) throws Exception {

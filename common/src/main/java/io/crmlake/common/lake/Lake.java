@@ -75,6 +75,26 @@ public final class Lake {
     register(table);
   }
 
+  /**
+   * Replaces the rows whose {@code column} equals {@code value} (a date or string) in one Delta
+   * commit, leaving every other value's rows as they were; the table is partitioned by {@code
+   * column}. New columns are added to the table's schema. Each row of {@code data} must carry that
+   * value (Delta checks it).
+   */
+  public void replacePartition(TableId table, Dataset<Row> data, String column, Object value) {
+    if (!exists(table)) {
+      data.write().format("delta").partitionBy(column).save(path(table));
+    } else {
+      data.write()
+          .format("delta")
+          .mode("overwrite")
+          .option("replaceWhere", column + " = '" + String.valueOf(value).replace("'", "''") + "'")
+          .option("mergeSchema", "true")
+          .save(path(table));
+    }
+    register(table);
+  }
+
   /** Appends in one Delta commit (creating the table if needed). */
   public void append(TableId table, Dataset<Row> data) {
     data.write().format("delta").mode("append").save(path(table));

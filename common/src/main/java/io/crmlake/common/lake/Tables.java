@@ -25,6 +25,27 @@ public final class Tables {
   public static final TableId PRODUCT_RECOMMENDATIONS =
       TableId.of("gold", "product_recommendations");
 
+  /** Behaviour features per customer and as-of date (shared by segments, churn and CLV). */
+  public static final TableId CUSTOMER_FEATURES = TableId.of("gold", "customer_features");
+
+  /** RFM scores, classes per scheme, pyramid tier and cluster per customer and as-of date. */
+  public static final TableId CUSTOMER_SEGMENTS = TableId.of("gold", "customer_segments");
+
+  /** Size, revenue share and R/F/M statistics of every class, tier and cluster per as-of date. */
+  public static final TableId SEGMENT_PROFILES = TableId.of("gold", "segment_profiles");
+
+  /** Silhouette of every (K, seed) tried by the segments job, per model version. */
+  public static final TableId CLUSTER_SELECTION = TableId.of("gold", "cluster_selection");
+
+  /** Customer lifetime value per customer (BG/NBD + Gamma-Gamma). */
+  public static final TableId CLV = TableId.of("gold", "clv");
+
+  /** Parameters and fit statistics of every BG/NBD and Gamma-Gamma fit. */
+  public static final TableId CLV_MODELS = TableId.of("gold", "clv_models");
+
+  /** Predicted vs actual holdout purchases of every calibration fit. */
+  public static final TableId CLV_VALIDATION = TableId.of("gold", "clv_validation");
+
   /** One row per job run (also failed ones). */
   public static final TableId JOB_RUNS = TableId.of("ops", "job_runs");
 

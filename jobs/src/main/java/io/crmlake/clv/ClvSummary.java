@@ -1,0 +1,76 @@
+package io.crmlake.clv;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.datediff;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.min_by;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.crmlake.features.CustomerFeatures;
+import java.time.LocalDate;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+
+/**
+ * The per-customer summary the BG/NBD and Gamma-Gamma models take, from order lines up to and
+ * including an end date (the point-in-time filter is {@link CustomerFeatures#before}). A purchase
+ * is a day with at least one sale (several orders on one day are one purchase); its value is that
+ * day's sales (returns are not purchases and are left out of spend).
+ *
+ * <p>Columns: {@code customer_id, first_purchase_date, last_purchase_date, frequency} (x: repeat
+ * purchases = purchase days − 1), {@code recency} (t_x: first to last purchase), {@code t} (T:
+ * first purchase to the end date), both in the time unit, {@code monetary_value} (mean value of the
+ * repeat purchases; null when x = 0), {@code first_purchase_value}.
+ */
+public final class ClvSummary {
+  private ClvSummary() {}
+
+  public static Dataset<Row> summarize(
+      Dataset<Row> transactions, LocalDate end, ClvSettings.TimeUnit unit) {
+    Dataset<Row> days =
+        CustomerFeatures.before(transactions, end.plusDays(1))
+            .where(functions.not(col("is_return")))
+            .groupBy(col("customer_id"), col("order_date"))
+            .agg(sum(col("amount")).cast("double").as("value"));
+    return days.groupBy("customer_id")
+        .agg(
+            min("order_date").as("first_purchase_date"),
+            max("order_date").as("last_purchase_date"),
+            count(lit(1)).as("purchase_days"),
+            sum("value").as("total_value"),
+            min_by(col("value"), col("order_date")).as("first_purchase_value"))
+        .select(
+            col("customer_id"),
+            col("first_purchase_date"),
+            col("last_purchase_date"),
+            col("purchase_days").minus(1).cast("double").as("frequency"),
+            datediff(col("last_purchase_date"), col("first_purchase_date"))
+                .divide(unit.days)
+                .as("recency"),
+            datediff(lit(java.sql.Date.valueOf(end)), col("first_purchase_date"))
+                .divide(unit.days)
+                .as("t"),
+            when(
+                    col("purchase_days").gt(1),
+                    col("total_value")
+                        .minus(col("first_purchase_value"))
+                        .divide(col("purchase_days").minus(1)))
+                .as("monetary_value"),
+            col("first_purchase_value"));
+  }
+
+  /** Purchase days per customer in (from, to]: the holdout's actual repeat purchases. */
+  public static Dataset<Row> purchasesBetween(
+      Dataset<Row> transactions, LocalDate from, LocalDate to) {
+    return CustomerFeatures.before(transactions, to.plusDays(1))
+        .where(col("order_date").gt(lit(java.sql.Date.valueOf(from))))
+        .where(functions.not(col("is_return")))
+        .groupBy("customer_id")
+        .agg(functions.countDistinct("order_date").cast("double").as("actual"));
+  }
+}

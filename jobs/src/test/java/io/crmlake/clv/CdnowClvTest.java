@@ -1,0 +1,166 @@
+package io.crmlake.clv;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
+import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobResult;
+import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.Cli;
+import io.crmlake.testing.Jobs;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The published fits on the CDNOW 1/10th sample (2,357 customers): calibration 1997-01-01 to
+ * 1997-09-30, time in weeks. BG/NBD: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4
+ * (Fader, Hardie & Lee 2005); Gamma-Gamma on the repeat buyers: p = 6.25, q = 3.74, gamma = 15.44.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CdnowClvTest extends SparkTestBase {
+  @TempDir static Path dir;
+  static CrmlakeConfig config;
+  static Lake lake;
+
+  @BeforeAll
+  static void ingest() {
+    sharedData();
+    config =
+        config(
+            dir,
+            "clv.calibration-end=1997-09-30",
+            "clv.observation-end=1998-06-30",
+            "clv.time-unit=week",
+            "clv.horizon=39");
+    lake = lake(config);
+    Jobs.ingest(lake, config, "conf/sources/cdnow_sample.conf");
+  }
+
+  @Test
+  @Order(1)
+  void reproducesThePublishedEstimates() {
+    JobResult r = Jobs.clv(lake, config);
+    Map<String, Row> fits = new java.util.HashMap<>();
+    for (Row row : lake.read(Tables.CLV_MODELS).collectAsList()) {
+      fits.put(row.<String>getAs("model") + "/" + row.<String>getAs("fit"), row);
+    }
+    Row bg = fits.get("bgnbd/calibration");
+    assertEquals(2357L, bg.<Long>getAs("customers"));
+    Map<String, Double> p = params(bg);
+    assertEquals(0.243, p.get("r"), 0.0005);
+    assertEquals(4.414, p.get("alpha"), 0.0005);
+    assertEquals(0.793, p.get("a"), 0.0005);
+    assertEquals(2.426, p.get("b"), 0.0005);
+    assertEquals(-9582.4, bg.<Double>getAs("log_likelihood"), 0.05);
+    Map<String, Double> se = errors(bg);
+    for (String name : BgNbd.NAMES) {
+      assertTrue(se.get(name) > 0 && se.get(name) < p.get(name), name + " se " + se.get(name));
+    }
+
+    Row gg = fits.get("gamma_gamma/calibration");
+    Map<String, Double> q = params(gg);
+    assertEquals(946L, gg.<Long>getAs("customers"), "repeat buyers in the calibration period");
+    assertEquals(6.25, q.get("p"), 0.005);
+    assertEquals(3.74, q.get("q"), 0.005);
+    assertEquals(15.44, q.get("gamma"), 0.005);
+
+    // Scores: every customer once, P(alive) 1 without repeat purchases, CLV positive.
+    assertEquals(2357L, lake.read(Tables.CLV).count());
+    assertEquals(
+        0,
+        lake.read(Tables.CLV)
+            .where(col("frequency").equalTo(0).and(col("p_alive").notEqual(1.0)))
+            .count());
+    assertEquals(0, lake.read(Tables.CLV).where(col("clv").leq(0)).count());
+    assertEquals(4, fits.size(), fits.keySet().toString());
+
+    // Validation: groups 0..7+ and all; group customers add up to the calibration customers.
+    List<Row> v = lake.read(Tables.CLV_VALIDATION).collectAsList();
+    assertEquals(9, v.size());
+    long inGroups =
+        v.stream()
+            .filter(x -> !x.<String>getAs("frequency_group").equals("all"))
+            .mapToLong(x -> x.<Long>getAs("customers"))
+            .sum();
+    assertEquals(2357L, inGroups);
+    double mae = Double.parseDouble(r.metrics().get("holdout_mae"));
+    assertTrue(mae > 0 && mae < 2, "holdout mean absolute error " + mae);
+    // Sanity, not a published figure: the holdout total is predicted within 15 % (the model
+    // under-predicts CDNOW's second year a little), and the conditional expectation rises with
+    // the calibration frequency, as it does in the paper's figure of conditional expectations.
+    double actual = Double.parseDouble(r.metrics().get("holdout_actual"));
+    double predicted = Double.parseDouble(r.metrics().get("holdout_predicted"));
+    assertTrue(Math.abs(predicted - actual) / actual < 0.15, predicted + " vs " + actual);
+    Map<String, Double> byGroup = new java.util.TreeMap<>();
+    v.forEach(x -> byGroup.put(x.getAs("frequency_group"), x.<Double>getAs("predicted_mean")));
+    for (int x = 1; x <= 6; x++) {
+      assertTrue(
+          byGroup.get(String.valueOf(x)) > byGroup.get(String.valueOf(x - 1)), byGroup.toString());
+    }
+  }
+
+  /** The commands analysts run next: segments ranked by CLV, and the two notebooks. */
+  @Test
+  @Order(2)
+  void segmentsByClvAndNotebooksRunOnTheScoredLake() {
+    Cli.Result clv =
+        Cli.run(
+            "segments",
+            "--lake",
+            dir.toString(),
+            "--set",
+            "segments.pyramid.by=clv",
+            "--set",
+            "segments.kmeans.k-max=3",
+            "--set",
+            "segments.kmeans.seeds=1");
+    assertEquals(0, clv.code(), clv.err());
+    assertTrue(clv.out().contains("KMeans: chose K = "), clv.out());
+    assertTrue(clv.out().contains("pyramid_tier | Platinum"), clv.out());
+    // Tiers follow CLV: Platinum's lowest CLV is above Gold's highest.
+    Row tiers =
+        spark
+            .sql(
+                "SELECT min(CASE WHEN pyramid_tier = 'Platinum' THEN pyramid_value END),"
+                    + " max(CASE WHEN pyramid_tier = 'Gold' THEN pyramid_value END),"
+                    + " count(DISTINCT pyramid_tier) FROM gold.customer_segments")
+            .first();
+    assertTrue(tiers.getDouble(0) > tiers.getDouble(1), tiers.toString());
+    assertEquals(4L, tiers.getLong(2));
+    Row joined =
+        spark
+            .sql(
+                "SELECT count(*), sum(CASE WHEN s.pyramid_value = c.clv THEN 1 ELSE 0 END)"
+                    + " FROM gold.customer_segments s JOIN gold.clv c USING (customer_id)")
+            .first();
+    assertEquals(2357L, joined.getLong(0));
+    assertEquals(2357L, joined.getLong(1));
+    for (String notebook :
+        new String[] {"notebooks/02_customer_segments.sql", "notebooks/03_customer_value.sql"}) {
+      Cli.Result r = Cli.run("sql", "--lake", dir.toString(), "--file", notebook);
+      assertEquals(0, r.code(), notebook + ": " + r.err());
+      assertTrue(r.out().contains("-- "), r.out());
+    }
+  }
+
+  static Map<String, Double> params(Row row) {
+    return scala.jdk.javaapi.CollectionConverters.asJava(
+        row.<scala.collection.Map<String, Double>>getAs("params"));
+  }
+
+  static Map<String, Double> errors(Row row) {
+    return scala.jdk.javaapi.CollectionConverters.asJava(
+        row.<scala.collection.Map<String, Double>>getAs("std_errors"));
+  }
+}
