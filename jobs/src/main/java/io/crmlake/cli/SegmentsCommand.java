@@ -77,7 +77,7 @@ final class SegmentsCommand extends JobCommand<SegmentsSettings> {
                 format_number(col("mean_monetary"), 2).as("mean_monetary"));
     ResultPrinter.print(profiles, ResultPrinter.Format.TABLE, 1000, System.out);
     System.out.printf(
-        "  time: features %s ms, RFM + pyramid %s ms, KMeans %s ms, profiles %s ms%n",
-        m.get("features_ms"), m.get("rfm_ms"), m.get("kmeans_ms"), m.get("profiles_ms"));
+        "  time: features %s ms, RFM + pyramid %s ms, KMeans %s ms, writes + profiles %s ms%n",
+        m.get("features_ms"), m.get("rfm_ms"), m.get("kmeans_ms"), m.get("write_ms"));
   }
 }

@@ -93,6 +93,8 @@ public final class ClvJob {
         settings.timeUnit());
 
     List<Row> models = new ArrayList<>();
+    List<Row> validationRows;
+    StructType validationSchema;
     ctx.phase("calibration fit");
     Dataset<Row> cal =
         ClvSummary.summarize(tx, calEnd, settings.timeUnit())
@@ -128,12 +130,14 @@ public final class ClvJob {
               version,
               calEnd,
               obsEnd);
-      lake.append(Tables.CLV_VALIDATION, validation);
+      // A handful of rows (one per frequency group): held until the run's writes at the end.
+      validationRows = validation.collectAsList();
+      validationSchema = validation.schema();
       Row all =
-          lake.read(Tables.CLV_VALIDATION)
-              .where(
-                  col("model_version").equalTo(version).and(col("frequency_group").equalTo("all")))
-              .first();
+          validationRows.stream()
+              .filter(v -> v.<String>getAs("frequency_group").equals("all"))
+              .findFirst()
+              .orElseThrow();
       m.put(
           "holdout_" + settings.timeUnit().name().toLowerCase() + "s",
           String.format("%.2f", holdout));
@@ -185,8 +189,12 @@ public final class ClvJob {
                   lit(settings.horizon()).as("horizon"),
                   lit(settings.timeUnit().name().toLowerCase()).as("time_unit"),
                   lit(version).as("model_version"));
+      // Every fit has succeeded: now the writes, one Delta commit per table.
+      ctx.phase("write scores, models and validation");
       lake.replacePartition(Tables.CLV, scores, "observation_end", obsEnd);
       lake.append(Tables.CLV_MODELS, lake.spark().createDataFrame(models, MODELS_SCHEMA));
+      lake.append(
+          Tables.CLV_VALIDATION, lake.spark().createDataFrame(validationRows, validationSchema));
       Row totals =
           lake.read(Tables.CLV)
               .where(col("observation_end").equalTo(lit(java.sql.Date.valueOf(obsEnd))))

@@ -87,7 +87,8 @@ public final class Clustering {
     PipelineModel pre =
         new Pipeline().setStages(prefix(s.features()).toArray(new PipelineStage[0])).fit(sample);
     Dataset<Row> scaled =
-        pre.transform(sample).select(SCALED).persist(StorageLevel.MEMORY_AND_DISK());
+        compact(pre.transform(sample).select(SCALED), Math.round(customers * fraction))
+            .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long n = scaled.count();
       ClusteringEvaluator evaluator =
@@ -119,6 +120,17 @@ public final class Clustering {
     } finally {
       scaled.unpersist();
     }
+  }
+
+  /**
+   * KMeans runs one Spark job per iteration over its input: tiny partitions (a shuffle's 64 or 200
+   * over a few thousand customers) make every iteration pay for dozens of task launches. Keeps
+   * about 20,000 customers per partition, at most one partition per core.
+   */
+  static Dataset<Row> compact(Dataset<Row> data, long rows) {
+    int cores = data.sparkSession().sparkContext().defaultParallelism();
+    int target = (int) Math.max(1, Math.min(cores, (rows + 19_999) / 20_000));
+    return data.coalesce(target);
   }
 
   /** Fits transform + scaler + KMeans(k, seed) on all customers. */

@@ -1,11 +1,14 @@
 package io.crmlake.segments;
 
+import static org.apache.spark.sql.functions.array;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.percentile_approx;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 
 import io.crmlake.common.config.ConfigError;
@@ -74,12 +77,9 @@ public final class SegmentsJob {
       throw new ConfigError("silver.transactions is empty: there are no customers to segment");
     }
     java.sql.Date asOfDate = java.sql.Date.valueOf(asOf);
-    lake.replacePartition(
-        Tables.CUSTOMER_FEATURES, CustomerFeatures.compute(tx, asOf), "as_of_date", asOf);
     Dataset<Row> features =
-        lake.read(Tables.CUSTOMER_FEATURES)
-            .where(col("as_of_date").equalTo(lit(asOfDate)))
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        CustomerFeatures.compute(tx, asOf).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> segments = null;
     try {
       long customers = features.count();
       if (customers == 0) {
@@ -120,19 +120,23 @@ public final class SegmentsJob {
       ctx.phase("KMeans clusters");
       String version;
       PipelineModel model;
+      Dataset<Row> selection = null;
       if (settings.kmeans().retrain()) {
         Selection sel = Clustering.select(features, customers, settings.kmeans());
         version = ctx.runId().substring(ctx.job().length() + 1);
         model =
             Clustering.fit(
-                features, settings.kmeans().features(), sel.best(), settings.kmeans().maxIter());
+                Clustering.compact(features, customers),
+                settings.kmeans().features(),
+                sel.best(),
+                settings.kmeans().maxIter());
         String path = modelsDir() + "/" + version;
         try {
           model.write().overwrite().save(path);
         } catch (IOException e) {
           throw new IllegalStateException("cannot save the KMeans model to " + path + ": " + e, e);
         }
-        lake.append(Tables.CLUSTER_SELECTION, selectionRows(sel, version, asOfDate));
+        selection = selectionRows(sel, version, asOfDate);
         record(m, sel);
         LOG.info(
             "chose K = {} (silhouette {}, seed {}) on {} sampled customers; model {}",
@@ -149,24 +153,32 @@ public final class SegmentsJob {
       }
       m.put("model_version", version);
       m.put("cluster_labels", new TreeMap<>(Clustering.labels(model)).toString());
-      Dataset<Row> segments = output(Clustering.assign(tiered, model), version);
-      lake.replacePartition(Tables.CUSTOMER_SEGMENTS, segments, "as_of_date", asOf);
+      segments =
+          output(Clustering.assign(tiered, model), version).persist(StorageLevel.MEMORY_AND_DISK());
+      segments.count();
       m.put("kmeans_ms", ms(t2));
 
+      // Every computation has succeeded: now the writes, one Delta commit per table.
       long t3 = System.nanoTime();
-      ctx.phase("segment profiles");
+      ctx.phase("write features, segments and profiles");
       List<String> dims = new ArrayList<>();
       settings.schemes().forEach(s -> dims.add(s.column()));
       dims.add("pyramid_tier");
       dims.add("cluster_label");
-      Dataset<Row> written =
-          lake.read(Tables.CUSTOMER_SEGMENTS).where(col("as_of_date").equalTo(lit(asOfDate)));
+      lake.replacePartition(Tables.CUSTOMER_FEATURES, features, "as_of_date", asOf);
+      lake.replacePartition(Tables.CUSTOMER_SEGMENTS, segments, "as_of_date", asOf);
       lake.replacePartition(
-          Tables.SEGMENT_PROFILES, profiles(written, dims, asOfDate), "as_of_date", asOf);
-      m.put("profiles_ms", ms(t3));
+          Tables.SEGMENT_PROFILES, profiles(segments, dims, asOfDate), "as_of_date", asOf);
+      if (selection != null) {
+        lake.append(Tables.CLUSTER_SELECTION, selection);
+      }
+      m.put("write_ms", ms(t3));
       return new JobResult(customers, customers, 0, 0, m);
     } finally {
       features.unpersist();
+      if (segments != null) {
+        segments.unpersist();
+      }
     }
   }
 
@@ -219,43 +231,50 @@ public final class SegmentsJob {
     Row totals = segments.agg(count(lit(1)), sum(col("monetary"))).first();
     double customers = totals.getLong(0);
     double revenue = totals.isNullAt(1) ? 0 : totals.getDouble(1);
-    Dataset<Row> out = null;
+    // One row per customer and dimension, then one aggregation for all dimensions.
+    List<Column> pairs = new ArrayList<>();
     for (String d : dimensions) {
-      Dataset<Row> p =
-          segments
-              .groupBy(col(d).as("segment"))
-              .agg(
-                  count(lit(1)).as("customers"),
-                  sum(col("monetary")).as("revenue"),
-                  avg(col("recency_days")).as("mean_recency_days"),
-                  percentile_approx(col("recency_days"), lit(0.5), lit(10000))
-                      .cast("double")
-                      .as("median_recency_days"),
-                  avg(col("frequency")).as("mean_frequency"),
-                  percentile_approx(col("frequency"), lit(0.5), lit(10000))
-                      .cast("double")
-                      .as("median_frequency"),
-                  avg(col("monetary")).as("mean_monetary"),
-                  percentile_approx(col("monetary"), lit(0.5), lit(10000)).as("median_monetary"))
-              .select(
-                  lit(asOf).as("as_of_date"),
-                  lit(d.equals("cluster_label") ? "cluster" : d).as("dimension"),
-                  col("segment"),
-                  col("customers"),
-                  col("customers").divide(lit(customers)).as("customer_share"),
-                  col("revenue"),
-                  revenue == 0
-                      ? lit(null).cast("double").as("revenue_share")
-                      : col("revenue").divide(lit(revenue)).as("revenue_share"),
-                  col("mean_recency_days"),
-                  col("median_recency_days"),
-                  col("mean_frequency"),
-                  col("median_frequency"),
-                  col("mean_monetary"),
-                  col("median_monetary"));
-      out = out == null ? p : out.unionByName(p);
+      pairs.add(
+          struct(
+              lit(d.equals("cluster_label") ? "cluster" : d).as("dimension"),
+              col(d).cast("string").as("segment")));
     }
-    return out;
+    return segments
+        .select(
+            col("recency_days"),
+            col("frequency"),
+            col("monetary"),
+            explode(array(pairs.toArray(new Column[0]))).as("d"))
+        .groupBy(col("d.dimension").as("dimension"), col("d.segment").as("segment"))
+        .agg(
+            count(lit(1)).as("customers"),
+            sum(col("monetary")).as("revenue"),
+            avg(col("recency_days")).as("mean_recency_days"),
+            percentile_approx(col("recency_days"), lit(0.5), lit(10000))
+                .cast("double")
+                .as("median_recency_days"),
+            avg(col("frequency")).as("mean_frequency"),
+            percentile_approx(col("frequency"), lit(0.5), lit(10000))
+                .cast("double")
+                .as("median_frequency"),
+            avg(col("monetary")).as("mean_monetary"),
+            percentile_approx(col("monetary"), lit(0.5), lit(10000)).as("median_monetary"))
+        .select(
+            lit(asOf).as("as_of_date"),
+            col("dimension"),
+            col("segment"),
+            col("customers"),
+            col("customers").divide(lit(customers)).as("customer_share"),
+            col("revenue"),
+            revenue == 0
+                ? lit(null).cast("double").as("revenue_share")
+                : col("revenue").divide(lit(revenue)).as("revenue_share"),
+            col("mean_recency_days"),
+            col("median_recency_days"),
+            col("mean_frequency"),
+            col("median_frequency"),
+            col("mean_monetary"),
+            col("median_monetary"));
   }
 
   private static void record(Map<String, String> m, Selection sel) {
