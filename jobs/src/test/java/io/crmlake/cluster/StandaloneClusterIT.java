@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Spark standalone cluster on this machine (a master and two workers, executors in their own
- * JVMs): the application jar is submitted in client mode with Spark's SparkSubmit, and its tables
- * must equal, row for row, those of a local-mode run of the same job.
+ * JVMs): the application jar is submitted in client mode with Spark's SparkSubmit — the demo
+ * command, which runs every job in one application — and its tables must equal, row for row, those
+ * of local-mode runs of the same jobs (KMeans clusters and fitted CLV parameters within tolerance).
  */
 class StandaloneClusterIT extends SparkTestBase {
   private static LocalCluster cluster;
@@ -120,7 +121,7 @@ class StandaloneClusterIT extends SparkTestBase {
   }
 
   @Test
-  void ingestOnTheClusterEqualsLocalIngest() throws Exception {
+  void everyJobOnTheClusterEqualsLocalMode() throws Exception {
     Path clusterLake = dir.resolve("cluster-lake");
     Path landing = dir.resolve("landing");
     String[] sample = {
@@ -133,48 +134,28 @@ class StandaloneClusterIT extends SparkTestBase {
       "--set", "segments.kmeans.k-max=3",
       "--set", "segments.kmeans.seeds=1",
       "--set", "segments.kmeans.sample-size=2000",
+      "--set", "clv.starts=1",
     };
-    List<String> gen = new ArrayList<>(List.of("generate", "--lake", clusterLake.toString()));
-    gen.addAll(List.of(sample));
-    assertEquals(
-        0,
-        submit(dir.resolve("generate.log"), gen.toArray(String[]::new)),
-        log(dir, "generate.log"));
-    // One ingest run for the generated lake and, when the reference data is there, CDNOW.
+    // Every job in one application: the demo command (generate, ingest, baskets, segments, clv).
     boolean cdnow = Files.isDirectory(projectDir().resolve("../shared/data/cdnow"));
     String sampleSource = projectDir().resolve("conf/sources/sample.conf").toString();
-    String cdnowSource = projectDir().resolve("conf/sources/cdnow_master.conf").toString();
-    List<String> ingest =
-        new ArrayList<>(
-            List.of("ingest", "--lake", clusterLake.toString(), "--source", sampleSource));
-    if (cdnow) {
-      ingest.addAll(List.of("--source", cdnowSource));
-    }
-    ingest.addAll(List.of(sample));
+    String cdnowSource = projectDir().resolve("conf/sources/cdnow_sample.conf").toString();
+    String sources =
+        cdnow
+            ? "[\"" + sampleSource + "\", \"" + cdnowSource + "\"]"
+            : "[\"" + sampleSource + "\"]";
+    List<String> demo = new ArrayList<>(List.of("demo", "--lake", clusterLake.toString()));
+    demo.addAll(List.of(sample));
+    demo.addAll(List.of("--set", "ingest.sources=" + sources));
     assertEquals(
-        0,
-        submit(dir.resolve("ingest.log"), ingest.toArray(String[]::new)),
-        log(dir, "ingest.log"));
-    List<String> baskets = new ArrayList<>(List.of("baskets", "--lake", clusterLake.toString()));
-    baskets.addAll(List.of(sample));
-    assertEquals(
-        0,
-        submit(dir.resolve("baskets.log"), baskets.toArray(String[]::new)),
-        log(dir, "baskets.log"));
-    List<String> segments = new ArrayList<>(List.of("segments", "--lake", clusterLake.toString()));
-    segments.addAll(List.of(sample));
-    assertEquals(
-        0,
-        submit(dir.resolve("segments.log"), segments.toArray(String[]::new)),
-        log(dir, "segments.log"));
-    List<String> clv = new ArrayList<>(List.of("clv", "--lake", clusterLake.toString()));
-    clv.addAll(List.of(sample));
-    assertEquals(
-        0, submit(dir.resolve("clv.log"), clv.toArray(String[]::new)), log(dir, "clv.log"));
+        0, submit(dir.resolve("demo.log"), demo.toArray(String[]::new)), log(dir, "demo.log"));
+    String demoOut = Files.readString(dir.resolve("demo.log"));
+    assertTrue(demoOut.contains("KMeans: chose K = "), log(dir, "demo.log"));
+    assertTrue(demoOut.contains("total expected CLV"), log(dir, "demo.log"));
     // The same jobs in local mode, on the same landing files.
     List<String> localSets = new ArrayList<>(List.of("generate.output=" + landing));
     for (int i = 1; i < sample.length; i += 2) {
-      if (sample[i].startsWith("segments.")) {
+      if (sample[i].startsWith("segments.") || sample[i].startsWith("clv.")) {
         localSets.add(sample[i]);
       }
     }
@@ -193,7 +174,7 @@ class StandaloneClusterIT extends SparkTestBase {
     assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
     if (cdnow) {
       assertEquals(
-          69_659L, onCluster.read(Tables.TRANSACTIONS).where("source = 'cdnow_master'").count());
+          6_919L, onCluster.read(Tables.TRANSACTIONS).where("source = 'cdnow_sample'").count());
     }
     DatasetAssert.assertSameRows(
         comparable(localLake, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"),
@@ -244,11 +225,18 @@ class StandaloneClusterIT extends SparkTestBase {
     }
 
     List<String> apps = cluster.applications();
-    assertTrue(apps.contains("crmlake-ingest"), apps.toString());
-    assertTrue(apps.contains("crmlake-generate"), apps.toString());
-    assertTrue(apps.contains("crmlake-baskets"), apps.toString());
-    assertTrue(apps.contains("crmlake-segments"), apps.toString());
-    assertTrue(apps.contains("crmlake-clv"), apps.toString());
+    assertTrue(!apps.isEmpty() && apps.stream().allMatch("crmlake-demo"::equals), apps.toString());
+    // Each job of the application logged its run.
+    assertEquals(
+        List.of("baskets", "clv", "generate", "ingest", "segments"),
+        onCluster
+            .read(Tables.JOB_RUNS)
+            .where("status = 'SUCCEEDED'")
+            .select("job")
+            .distinct()
+            .orderBy("job")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList());
   }
 
   private static String log(Path dir, String name) throws Exception {

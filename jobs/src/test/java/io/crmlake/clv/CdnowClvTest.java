@@ -110,6 +110,9 @@ class CdnowClvTest extends SparkTestBase {
     }
   }
 
+  /** The command line reads conf/local.conf (64 shuffle partitions): too many for this data. */
+  static final String SMALL = "spark.conf.\"spark.sql.shuffle.partitions\"=2";
+
   /** The commands analysts run next: segments ranked by CLV, and the two notebooks. */
   @Test
   @Order(2)
@@ -124,7 +127,9 @@ class CdnowClvTest extends SparkTestBase {
             "--set",
             "segments.kmeans.k-max=3",
             "--set",
-            "segments.kmeans.seeds=1");
+            "segments.kmeans.seeds=1",
+            "--set",
+            SMALL);
     assertEquals(0, clv.code(), clv.err());
     assertTrue(clv.out().contains("KMeans: chose K = "), clv.out());
     assertTrue(clv.out().contains("pyramid_tier | Platinum"), clv.out());
@@ -148,7 +153,7 @@ class CdnowClvTest extends SparkTestBase {
     assertEquals(2357L, joined.getLong(1));
     for (String notebook :
         new String[] {"notebooks/02_customer_segments.sql", "notebooks/03_customer_value.sql"}) {
-      Cli.Result r = Cli.run("sql", "--lake", dir.toString(), "--file", notebook);
+      Cli.Result r = Cli.run("sql", "--lake", dir.toString(), "--set", SMALL, "--file", notebook);
       assertEquals(0, r.code(), notebook + ": " + r.err());
       assertTrue(r.out().contains("-- "), r.out());
     }
