@@ -21,7 +21,6 @@ import io.crmlake.common.run.RunContext;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -354,9 +353,5 @@ public final class ClvJob {
         fit.evaluations(),
         f.rows(),
         fit.fitMillis());
-  }
-
-  static String params(double[] p) {
-    return Arrays.toString(p);
   }
 }

@@ -1,15 +1,19 @@
 package io.crmlake.clv;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
 
 import io.crmlake.clv.ClvSettings.Likelihood;
 import io.crmlake.clv.MaximumLikelihood.Family;
 import io.crmlake.clv.MaximumLikelihood.Fit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -69,16 +73,11 @@ public final class ClvModels {
   /** Likelihood rows (weight, data) of the given columns: grouped with counts, or one per row. */
   static JavaRDD<Tuple2<Object, Vector>> rows(
       Dataset<Row> summary, Likelihood likelihood, String... columns) {
-    Dataset<Row> d =
-        summary.select(
-            java.util.Arrays.stream(columns)
-                .map(functions::col)
-                .toArray(org.apache.spark.sql.Column[]::new));
+    Column[] cols = Arrays.stream(columns).map(functions::col).toArray(Column[]::new);
     Dataset<Row> weighted =
         likelihood == Likelihood.GROUPED
-            ? d.groupBy(columns[0], java.util.Arrays.copyOfRange(columns, 1, columns.length))
-                .agg(functions.count(functions.lit(1)).cast("double").as("weight"))
-            : d.withColumn("weight", functions.lit(1.0));
+            ? summary.groupBy(cols).agg(count(lit(1)).cast("double").as("weight"))
+            : summary.select(cols).withColumn("weight", lit(1.0));
     int n = columns.length;
     return weighted
         .javaRDD()
