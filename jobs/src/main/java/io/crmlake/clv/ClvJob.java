@@ -239,11 +239,9 @@ public final class ClvJob {
       LocalDate obsEnd) {
     Dataset<Row> joined =
         ClvModels.predictHoldout(calibration, bg, holdout)
-            .join(actual, calibration.col("customer_id").equalTo(actual.col("customer_id")), "left")
+            .join(actual, "customer_id", "left")
             .select(
-                col("frequency"),
-                col("predicted"),
-                coalesce(actual.col("actual"), lit(0.0)).as("actual"));
+                col("frequency"), col("predicted"), coalesce(col("actual"), lit(0.0)).as("actual"));
     Dataset<Row> grouped =
         joined.withColumn(
             "frequency_group",

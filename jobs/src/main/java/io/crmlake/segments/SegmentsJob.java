@@ -195,8 +195,7 @@ public final class SegmentsJob {
     Dataset<Row> clv =
         lake.read(Tables.CLV).select(col("customer_id"), col("clv").as("pyramid_value"));
     return scored
-        .join(clv, scored.col("customer_id").equalTo(clv.col("customer_id")), "left")
-        .drop(clv.col("customer_id"))
+        .join(clv, "customer_id", "left")
         .withColumn("pyramid_value", coalesce(col("pyramid_value"), lit(0.0)));
   }
 

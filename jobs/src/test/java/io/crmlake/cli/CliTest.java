@@ -24,7 +24,8 @@ class CliTest extends SparkTestBase {
   void helpDescribesEveryCommand() {
     Cli.Result r = Cli.run("--help");
     assertEquals(0, r.code());
-    for (String c : List.of("demo", "generate", "ingest", "sql", "tables")) {
+    for (String c :
+        List.of("demo", "generate", "ingest", "baskets", "segments", "clv", "sql", "tables")) {
       assertTrue(r.out().contains(c), c);
       Cli.Result sub = Cli.run(c, "--help");
       assertEquals(0, sub.code());
@@ -44,6 +45,21 @@ class CliTest extends SparkTestBase {
     assertTrue(
         badValue.err().contains("generate.customers must be at least 1, cannot be: 0"),
         badValue.err());
+
+    Cli.Result badK =
+        Cli.run("segments", "--lake", dir.toString(), "--set", "segments.kmeans.k-max=1");
+    assertEquals(2, badK.code());
+    assertTrue(
+        badK.err().contains("segments.kmeans.k-max must be at least 2, cannot be: 1"), badK.err());
+    Cli.Result badUnit =
+        Cli.run("clv", "--lake", dir.toString(), "--set", "clv.time-unit=fortnight");
+    assertEquals(2, badUnit.code());
+    assertTrue(
+        badUnit.err().contains("clv.time-unit must be one of [day, week, month], cannot be:"),
+        badUnit.err());
+    Cli.Result noSilver = Cli.run("clv", "--lake", dir.toString());
+    assertEquals(2, noSilver.code());
+    assertTrue(noSilver.err().contains("silver.transactions does not exist yet"), noSilver.err());
 
     Cli.Result badFile = Cli.run("tables", "--conf", dir.resolve("missing.conf").toString());
     assertEquals(2, badFile.code());

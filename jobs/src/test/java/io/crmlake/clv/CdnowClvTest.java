@@ -2,6 +2,7 @@ package io.crmlake.clv;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
@@ -14,6 +15,7 @@ import io.crmlake.testing.Jobs;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -157,6 +159,57 @@ class CdnowClvTest extends SparkTestBase {
       assertEquals(0, r.code(), notebook + ": " + r.err());
       assertTrue(r.out().contains("-- "), r.out());
     }
+  }
+
+  /** A fit that cannot converge fails the run with a message, and leaves the tables alone. */
+  @Test
+  @Order(3)
+  void aFitThatDoesNotConvergeFailsAndChangesNothing() {
+    long models = lake.read(Tables.CLV_MODELS).count();
+    long scores = lake.read(Tables.CLV).count();
+    MaximumLikelihood.FitException e =
+        assertThrows(
+            MaximumLikelihood.FitException.class,
+            () ->
+                Jobs.clv(
+                    lake, config(dir, "clv.calibration-end=1997-09-30", "clv.max-iterations=2")));
+    assertTrue(
+        e.getMessage().contains("did not converge")
+            && e.getMessage().contains("clv.max-iterations"),
+        e.getMessage());
+    assertEquals(models, lake.read(Tables.CLV_MODELS).count());
+    assertEquals(scores, lake.read(Tables.CLV).count());
+    assertEquals(
+        1,
+        lake.read(Tables.JOB_RUNS).where("job = 'clv' AND status = 'FAILED'").count(),
+        "the failed run is logged");
+  }
+
+  /** The L2 penalty on log-parameters pulls them towards 0 (parameters towards 1). */
+  @Test
+  @Order(4)
+  void l2PenaltyShrinksTheLogParameters() {
+    Dataset<Row> summary =
+        ClvSummary.summarize(
+            lake.read(Tables.TRANSACTIONS),
+            java.time.LocalDate.parse("1997-09-30"),
+            ClvSettings.TimeUnit.WEEK);
+    double[] plain =
+        ClvModels.fitBgNbd(summary, ClvSettings.from(config(dir, "clv.starts=1"))).fit().params();
+    double[] penalised =
+        ClvModels.fitBgNbd(
+                summary, ClvSettings.from(config(dir, "clv.starts=1", "clv.l2-penalty=0.1")))
+            .fit()
+            .params();
+    assertTrue(logNorm(penalised) < logNorm(plain), logNorm(penalised) + " vs " + logNorm(plain));
+  }
+
+  static double logNorm(double[] p) {
+    double s = 0;
+    for (double v : p) {
+      s += Math.log(v) * Math.log(v);
+    }
+    return s;
   }
 
   static Map<String, Double> params(Row row) {
