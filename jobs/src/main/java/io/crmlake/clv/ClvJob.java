@@ -99,24 +99,7 @@ public final class ClvJob {
         ClvSummary.summarize(tx, calEnd, settings.timeUnit())
             .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Fitted bgCal = ClvModels.fitBgNbd(cal, settings);
-      Fitted ggCal = fitSpend(cal, m, "calibration");
-      long calCustomers = cal.count();
-      models.add(
-          modelRow(
-              version, "bgnbd", "calibration", first, calEnd, calCustomers, bgCal, BgNbd.NAMES));
-      models.add(
-          modelRow(
-              version,
-              "gamma_gamma",
-              "calibration",
-              first,
-              calEnd,
-              ClvModels.spenders(cal).count(),
-              ggCal,
-              GammaGamma.NAMES));
-      record(m, "calibration_bgnbd", bgCal, BgNbd.NAMES);
-      record(m, "calibration_gamma_gamma", ggCal, GammaGamma.NAMES);
+      Fitted bgCal = fitBoth(cal, "calibration", first, calEnd, version, m, models).bgnbd();
 
       ctx.phase("holdout validation");
       double holdout = ChronoUnit.DAYS.between(calEnd, obsEnd) / settings.timeUnit().days;
@@ -153,22 +136,10 @@ public final class ClvJob {
         ClvSummary.summarize(tx, obsEnd, settings.timeUnit())
             .persist(StorageLevel.MEMORY_AND_DISK());
     try {
-      Fitted bg = ClvModels.fitBgNbd(full, settings);
-      Fitted gg = fitSpend(full, m, "full");
+      Fits fits = fitBoth(full, "full", first, obsEnd, version, m, models);
+      Fitted bg = fits.bgnbd();
+      Fitted gg = fits.gammaGamma();
       long customers = full.count();
-      models.add(modelRow(version, "bgnbd", "full", first, obsEnd, customers, bg, BgNbd.NAMES));
-      models.add(
-          modelRow(
-              version,
-              "gamma_gamma",
-              "full",
-              first,
-              obsEnd,
-              ClvModels.spenders(full).count(),
-              gg,
-              GammaGamma.NAMES));
-      record(m, "bgnbd", bg, BgNbd.NAMES);
-      record(m, "gamma_gamma", gg, GammaGamma.NAMES);
       Dataset<Row> scores =
           ClvModels.score(
                   full, BgNbd.of(bg.fit().params()), GammaGamma.of(gg.fit().params()), settings)
@@ -208,6 +179,39 @@ public final class ClvJob {
       full.unpersist();
     }
   }
+
+  /**
+   * Fits BG/NBD and Gamma-Gamma on a summary, adds their rows to {@code models} and their figures
+   * to the metrics (prefixed with the fit's name, except for the full fit).
+   */
+  private Fits fitBoth(
+      Dataset<Row> summary,
+      String fit,
+      LocalDate start,
+      LocalDate end,
+      String version,
+      Map<String, String> m,
+      List<Row> models) {
+    Fitted bg = ClvModels.fitBgNbd(summary, settings);
+    Fitted gg = fitSpend(summary, m, fit);
+    models.add(modelRow(version, "bgnbd", fit, start, end, summary.count(), bg, BgNbd.NAMES));
+    models.add(
+        modelRow(
+            version,
+            "gamma_gamma",
+            fit,
+            start,
+            end,
+            ClvModels.spenders(summary).count(),
+            gg,
+            GammaGamma.NAMES));
+    String prefix = fit.equals("full") ? "" : fit + "_";
+    record(m, prefix + "bgnbd", bg, BgNbd.NAMES);
+    record(m, prefix + "gamma_gamma", gg, GammaGamma.NAMES);
+    return new Fits(bg, gg);
+  }
+
+  private record Fits(Fitted bgnbd, Fitted gammaGamma) {}
 
   /** Fits Gamma-Gamma, warning when spend and frequency are correlated (the model assumes not). */
   private Fitted fitSpend(Dataset<Row> summary, Map<String, String> m, String fit) {
