@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.when;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import io.crmlake.common.config.ConfigError;
+import io.crmlake.common.config.Settings;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,9 +74,11 @@ public record SegmentScheme(
       throw ConfigError.invalid(
           key, column, "must be a lower-case column name (letters, digits, underscores)");
     }
-    Type type = parseEnum(Type.class, get(c, "type", key), key + ".type");
+    Type type = Settings.parseEnum(key + ".type", get(c, "type", key), Type.class);
     Split split =
-        c.hasPath("split") ? parseEnum(Split.class, get(c, "split", key), key + ".split") : null;
+        c.hasPath("split")
+            ? Settings.parseEnum(key + ".split", get(c, "split", key), Split.class)
+            : null;
     String listKey = type == Type.SPLIT ? "classes" : "rules";
     List<? extends Config> items;
     try {
@@ -157,18 +160,6 @@ public record SegmentScheme(
     return out;
   }
 
-  /** Names of the classes, in rule order (then the default). */
-  public List<String> classNames() {
-    List<String> names = new ArrayList<>();
-    for (Rule r : rules) {
-      if (!names.contains(r.name())) {
-        names.add(r.name());
-      }
-    }
-    fallback.filter(f -> !names.contains(f)).ifPresent(names::add);
-    return names;
-  }
-
   private static Column floorInt(Column c) {
     return org.apache.spark.sql.functions.floor(c).cast("int");
   }
@@ -214,19 +205,6 @@ public record SegmentScheme(
     } catch (NumberFormatException e) {
       throw ConfigError.invalid(key + "." + dim, v, "must be a score 1-5 or a range like 4-5");
     }
-  }
-
-  private static <E extends Enum<E>> E parseEnum(Class<E> type, String v, String key) {
-    for (E e : type.getEnumConstants()) {
-      if (e.name().equalsIgnoreCase(v)) {
-        return e;
-      }
-    }
-    List<String> allowed = new ArrayList<>();
-    for (E e : type.getEnumConstants()) {
-      allowed.add(e.name().toLowerCase(Locale.ROOT));
-    }
-    throw ConfigError.invalid(key, v, "must be one of " + allowed);
   }
 
   static Column levels(Column value, double split, boolean lowIsHigh) {

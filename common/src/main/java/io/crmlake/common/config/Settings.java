@@ -95,8 +95,15 @@ public final class Settings {
   }
 
   public <E extends Enum<E>> E enumValue(String key, Class<E> type) {
-    String v = string(key);
-    String norm = v.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+    return parseEnum(key, string(key), type);
+  }
+
+  /**
+   * The constant of {@code type} named by {@code value} (case-insensitive, '-' for '_'); the error
+   * names {@code key} and lists the allowed values. For values read from nested config objects.
+   */
+  public static <E extends Enum<E>> E parseEnum(String key, String value, Class<E> type) {
+    String norm = value.trim().toUpperCase(Locale.ROOT).replace('-', '_');
     for (E e : type.getEnumConstants()) {
       if (e.name().equals(norm)) {
         return e;
@@ -106,7 +113,7 @@ public final class Settings {
     for (E e : type.getEnumConstants()) {
       allowed.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
-    throw ConfigError.invalid(key, v, "must be one of " + allowed);
+    throw ConfigError.invalid(key, value, "must be one of " + allowed);
   }
 
   /** A list of strings; a single string is accepted as a one-element list. */
