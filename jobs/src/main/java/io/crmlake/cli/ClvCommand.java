@@ -4,12 +4,13 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.format_number;
 
 import io.crmlake.clv.ClvJob;
+import io.crmlake.clv.ClvResult;
 import io.crmlake.clv.ClvSettings;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
-import io.crmlake.common.run.RunContext;
+import io.crmlake.common.run.Job;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 
@@ -23,67 +24,49 @@ import picocli.CommandLine.Command;
       "(holdout: predicted vs actual repeat purchases). Settings: clv.* (observation-end,",
       "calibration-end, time-unit, horizon, discount-rate, margin, likelihood, l2-penalty)."
     })
-final class ClvCommand extends JobCommand<ClvSettings> {
+final class ClvCommand extends JobCommand<ClvResult> {
   @Override
-  String job() {
-    return "clv";
-  }
-
-  @Override
-  ClvSettings settings(CrmlakeConfig config) {
-    return ClvSettings.from(config);
-  }
-
-  @Override
-  JobResult execute(Lake lake, ClvSettings settings, RunContext ctx) {
-    return new ClvJob(lake, settings).run(ctx);
-  }
-
-  @Override
-  void report(Lake lake, JobResult r, ClvSettings s) {
-    summary(lake, r.metrics(), s);
+  Job<ClvResult> job(CrmlakeConfig config) {
+    return new ClvJob(ClvSettings.from(config));
   }
 
   /** Parameters of both fits, the holdout error by frequency group and the total CLV. */
-  static void summary(Lake lake, Map<String, String> m, ClvSettings s) {
-    String unit = m.get("time_unit");
+  @Override
+  void report(Lake lake, ClvResult r) {
+    String unit = r.timeUnit();
     System.out.printf(
-        "clv: %s customers; calibration to %s, holdout to %s (%s %ss); model %s%n",
-        m.get("customers"),
-        m.get("calibration_end"),
-        m.get("observation_end"),
-        m.get("holdout_" + unit + "s"),
+        "clv: %d customers; calibration to %s, holdout to %s (%.2f %ss); model %s%n",
+        r.customers(),
+        r.calibrationEnd(),
+        r.observationEnd(),
+        r.holdout().length(),
         unit,
-        m.get("model_version"));
-    for (String fit : new String[] {"calibration_", ""}) {
-      String label = fit.isEmpty() ? "full" : "calibration";
+        r.modelVersion());
+    for (var fits :
+        List.of(Map.entry("calibration", r.calibration()), Map.entry("full", r.full()))) {
+      ClvResult.Fit bg = fits.getValue().bgnbd();
+      ClvResult.Fit gg = fits.getValue().gammaGamma();
       System.out.printf(
-          "  BG/NBD (%s): %s; LL %s; %s iterations, %s likelihood evaluations over %s rows, %s"
+          "  BG/NBD (%s): %s; LL %.2f; %d iterations, %d likelihood evaluations over %d rows, %d"
               + " ms%n",
-          label,
-          m.get(fit + "bgnbd_params"),
-          m.get(fit + "bgnbd_log_likelihood"),
-          m.get(fit + "bgnbd_iterations"),
-          m.get(fit + "bgnbd_evaluations"),
-          m.get(fit + "bgnbd_rows"),
-          m.get(fit + "bgnbd_fit_ms"));
+          fits.getKey(),
+          bg.params(),
+          bg.logLikelihood(),
+          bg.iterations(),
+          bg.evaluations(),
+          bg.rows(),
+          bg.fitMillis());
       System.out.printf(
-          "  Gamma-Gamma (%s): %s; LL %s; %s ms%n",
-          label,
-          m.get(fit + "gamma_gamma_params"),
-          m.get(fit + "gamma_gamma_log_likelihood"),
-          m.get(fit + "gamma_gamma_fit_ms"));
+          "  Gamma-Gamma (%s): %s; LL %.2f; %d ms%n",
+          fits.getKey(), gg.params(), gg.logLikelihood(), gg.fitMillis());
     }
     System.out.printf(
-        "  holdout: %s customers, actual %s vs predicted %s repeat purchases; mean absolute error"
-            + " %s per customer%n",
-        m.get("holdout_customers"),
-        m.get("holdout_actual"),
-        m.get("holdout_predicted"),
-        m.get("holdout_mae"));
+        "  holdout: %d customers, actual %.1f vs predicted %.1f repeat purchases; mean absolute"
+            + " error %.4f per customer%n",
+        r.holdout().customers(), r.holdout().actual(), r.holdout().predicted(), r.holdout().mae());
     ResultPrinter.print(
         lake.read(Tables.CLV_VALIDATION)
-            .where(col("model_version").equalTo(m.get("model_version")))
+            .where(col("model_version").equalTo(r.modelVersion()))
             .orderBy(col("frequency_group"))
             .select(
                 col("frequency_group"),
@@ -95,14 +78,14 @@ final class ClvCommand extends JobCommand<ClvSettings> {
         100,
         System.out);
     System.out.printf(
-        "  next %s %ss: %s expected purchases, total expected CLV %s (discount %s/year, margin"
-            + " %s); mean P(alive) %s%n",
-        s.horizon(),
+        "  next %s %ss: %.1f expected purchases, total expected CLV %.2f (discount %s/year, margin"
+            + " %s); mean P(alive) %.4f%n",
+        r.horizon(),
         unit,
-        m.get("total_expected_purchases"),
-        m.get("total_clv"),
-        s.discountRate(),
-        s.margin(),
-        m.get("mean_p_alive"));
+        r.totalExpectedPurchases(),
+        r.totalClv(),
+        r.discountRate(),
+        r.margin(),
+        r.meanPAlive());
   }
 }

@@ -1,23 +1,13 @@
 package io.crmlake.cli;
 
-import io.crmlake.baskets.BasketsJob;
-import io.crmlake.baskets.BasketsSettings;
-import io.crmlake.clv.ClvJob;
-import io.crmlake.clv.ClvSettings;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.run.JobResult;
-import io.crmlake.common.run.JobRunLog;
-import io.crmlake.common.run.RunContext;
 import io.crmlake.common.spark.SparkSessions;
 import io.crmlake.generate.GenerateSettings;
-import io.crmlake.generate.LakeGenerator;
-import io.crmlake.ingest.IngestJob;
-import io.crmlake.ingest.IngestSettings;
-import io.crmlake.segments.SegmentsJob;
-import io.crmlake.segments.SegmentsSettings;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,62 +37,33 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CrmlakeConfig config = common.load(List.of());
-    GenerateSettings generate = GenerateSettings.from(config);
-    IngestSettings ingest = IngestSettings.from(config, List.of());
-    BasketsSettings baskets = BasketsSettings.from(config);
-    SegmentsSettings segments = SegmentsSettings.from(config);
-    ClvSettings clv = ClvSettings.from(config);
-    return SparkSessions.with(
-        config, "demo", spark -> demo(spark, config, generate, ingest, baskets, segments, clv));
+    // Every job's settings are validated before Spark starts.
+    List<Map.Entry<String, Consumer<Lake>>> steps =
+        List.of(
+            Map.entry(
+                "generate a sample lake ("
+                    + GenerateSettings.from(config).customers()
+                    + " customers)",
+                new GenerateCommand().prepare(config)),
+            Map.entry(
+                "ingest landing files into bronze and silver", new IngestCommand().prepare(config)),
+            Map.entry("mine market baskets (FP-Growth)", new BasketsCommand().prepare(config)),
+            Map.entry(
+                "segment customers (RFM, value classes, pyramid, KMeans)",
+                new SegmentsCommand().prepare(config)),
+            Map.entry(
+                "customer lifetime value (BG/NBD + Gamma-Gamma)",
+                new ClvCommand().prepare(config)));
+    return SparkSessions.with(config, "demo", spark -> demo(spark, config, steps));
   }
 
   private int demo(
-      SparkSession spark,
-      CrmlakeConfig config,
-      GenerateSettings generate,
-      IngestSettings ingest,
-      BasketsSettings baskets,
-      SegmentsSettings segments,
-      ClvSettings clv) {
+      SparkSession spark, CrmlakeConfig config, List<Map.Entry<String, Consumer<Lake>>> steps) {
     Lake lake = new Lake(spark, config.lake());
-    step("1/5 generate a sample lake (" + generate.customers() + " customers)");
-    JobResult g =
-        JobRunLog.run(
-            lake,
-            new RunContext(spark, "generate", config),
-            ctx -> new LakeGenerator(spark, generate).run(ctx));
-    System.out.println(
-        g.metrics().containsKey("skipped")
-            ? "   already generated with these settings: " + generate.output()
-            : "   " + g.outputRows() + " order lines under " + generate.output() + "/orders");
-    step("2/5 ingest landing files into bronze and silver");
-    IngestJob job = new IngestJob(lake, ingest);
-    JobResult i = JobRunLog.run(lake, new RunContext(spark, "ingest", config), job::run);
-    System.out.printf(
-        "   read %d = stored %d + duplicates %d + rejected %d%n",
-        i.inputRows(), i.outputRows(), i.skippedRows(), i.quarantinedRows());
-
-    step("3/5 mine market baskets (FP-Growth)");
-    JobResult b =
-        JobRunLog.run(
-            lake, new RunContext(spark, "baskets", config), new BasketsJob(lake, baskets)::run);
-    System.out.printf(
-        "   %s baskets: %s frequent itemsets, %s rules, %s recommendations%n",
-        b.metrics().get("baskets"),
-        b.metrics().get("itemsets"),
-        b.metrics().get("rules"),
-        b.metrics().get("recommendations"));
-
-    step("4/5 segment customers (RFM, value classes, pyramid, KMeans)");
-    JobResult s =
-        JobRunLog.run(
-            lake, new RunContext(spark, "segments", config), new SegmentsJob(lake, segments)::run);
-    SegmentsCommand.summary(lake, s.metrics());
-
-    step("5/5 customer lifetime value (BG/NBD + Gamma-Gamma)");
-    JobResult c =
-        JobRunLog.run(lake, new RunContext(spark, "clv", config), new ClvJob(lake, clv)::run);
-    ClvCommand.summary(lake, c.metrics(), clv);
+    for (int i = 0; i < steps.size(); i++) {
+      step((i + 1) + "/" + steps.size() + " " + steps.get(i).getKey());
+      steps.get(i).getValue().accept(lake);
+    }
 
     step("tables in the lake " + config.lake().root());
     lake.registerAll();

@@ -2,10 +2,10 @@ package io.crmlake.cli;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.run.JobResult;
-import io.crmlake.common.run.RunContext;
+import io.crmlake.common.run.Job;
+import io.crmlake.generate.GenerateJob;
+import io.crmlake.generate.GenerateResult;
 import io.crmlake.generate.GenerateSettings;
-import io.crmlake.generate.LakeGenerator;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +19,9 @@ import picocli.CommandLine.Option;
       "Settings: generate.* (customers, start, end, seed, format, malformed-share,",
       "duplicate-share, return-share, products)."
     })
-final class GenerateCommand extends JobCommand<GenerateSettings> {
+final class GenerateCommand extends JobCommand<GenerateResult> {
+  private GenerateSettings generate;
+
   @Option(
       names = "--customers",
       paramLabel = "N",
@@ -27,42 +29,26 @@ final class GenerateCommand extends JobCommand<GenerateSettings> {
   Long customers;
 
   @Override
-  String job() {
-    return "generate";
-  }
-
-  @Override
   List<String> overrides() {
     return customers == null ? List.of() : List.of("generate.customers=" + customers);
   }
 
   @Override
-  GenerateSettings settings(CrmlakeConfig config) {
-    return GenerateSettings.from(config);
+  Job<GenerateResult> job(CrmlakeConfig config) {
+    generate = GenerateSettings.from(config);
+    return new GenerateJob(generate);
   }
 
   @Override
-  JobResult execute(Lake lake, GenerateSettings settings, RunContext ctx) {
-    return new LakeGenerator(lake.spark(), settings).run(ctx);
-  }
-
-  @Override
-  void report(JobResult result, GenerateSettings settings) {
-    if (result.metrics().containsKey("skipped")) {
+  void report(Lake lake, GenerateResult r) {
+    if (r.skipped()) {
       System.out.println(
-          "generate: " + settings.output() + " already holds this sample lake; nothing to do");
+          "generate: " + generate.output() + " already holds this sample lake; nothing to do");
       return;
     }
     System.out.printf(
-        "generate: %d customers, %d order lines in %s daily files under %s/orders%n",
-        result.inputRows(), result.outputRows(), result.metrics().get("files"), settings.output());
-    result
-        .metrics()
-        .forEach(
-            (k, v) -> {
-              if (k.startsWith("lines.")) {
-                System.out.printf("  %-24s %s%n", k.substring(6), v);
-              }
-            });
+        "generate: %d customers, %d order lines in %d daily files under %s/orders%n",
+        r.customers(), r.lines(), r.files(), generate.output());
+    r.linesByKind().forEach((k, v) -> System.out.printf("  %-24s %s%n", k, v));
   }
 }

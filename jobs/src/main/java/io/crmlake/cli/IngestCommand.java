@@ -2,9 +2,9 @@ package io.crmlake.cli;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.run.JobResult;
-import io.crmlake.common.run.RunContext;
+import io.crmlake.common.run.Job;
 import io.crmlake.ingest.IngestJob;
+import io.crmlake.ingest.IngestResult;
 import io.crmlake.ingest.IngestSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
       "Only files not ingested before are read; every record is stored, quarantined with a",
       "reason, or skipped as a duplicate, exactly once."
     })
-final class IngestCommand extends JobCommand<IngestSettings> {
+final class IngestCommand extends JobCommand<IngestResult> {
   @Option(
       names = "--source",
       paramLabel = "FILE",
@@ -30,20 +30,14 @@ final class IngestCommand extends JobCommand<IngestSettings> {
   List<String> sources = new ArrayList<>();
 
   @Override
-  String job() {
-    return "ingest";
+  Job<IngestResult> job(CrmlakeConfig config) {
+    return new IngestJob(
+        IngestSettings.from(config, sources.stream().map(CommonOptions::localFirst).toList()));
   }
 
   @Override
-  IngestSettings settings(CrmlakeConfig config) {
-    return IngestSettings.from(config, sources.stream().map(CommonOptions::localFirst).toList());
-  }
-
-  @Override
-  JobResult execute(Lake lake, IngestSettings settings, RunContext ctx) {
-    IngestJob job = new IngestJob(lake, settings);
-    JobResult result = job.run(ctx);
-    for (IngestJob.SourceCounts c : job.lastCounts()) {
+  void report(Lake lake, IngestResult r) {
+    for (IngestResult.SourceCounts c : r.sources()) {
       System.out.printf(
           "source %s: %d new files (%d empty); read %d = stored %d + duplicates %d + rejected %d%n",
           c.source(),
@@ -55,13 +49,8 @@ final class IngestCommand extends JobCommand<IngestSettings> {
           c.rejected());
       c.rejectedByReason().forEach((k, v) -> System.out.printf("  rejected %-18s %d%n", k, v));
     }
-    return result;
-  }
-
-  @Override
-  void report(JobResult result, IngestSettings settings) {
     System.out.printf(
         "ingest: read %d = stored %d + duplicates %d + rejected %d%n",
-        result.inputRows(), result.outputRows(), result.skippedRows(), result.quarantinedRows());
+        r.inputRows(), r.outputRows(), r.skippedRows(), r.quarantinedRows());
   }
 }

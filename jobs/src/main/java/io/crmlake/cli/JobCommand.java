@@ -2,64 +2,56 @@ package io.crmlake.cli;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.Job;
 import io.crmlake.common.run.JobResult;
-import io.crmlake.common.run.JobRunLog;
-import io.crmlake.common.run.RunContext;
+import io.crmlake.common.run.JobRunner;
 import io.crmlake.common.spark.SparkSessions;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Mixin;
 
 /**
- * Shape of every job command: parse the config into typed settings (before Spark starts, so a bad
- * setting fails fast with exit 2), build the session, run the job under {@link JobRunLog} (one row
- * in ops.job_runs, also on failure) and print a summary on stdout.
+ * Shape of every job command: load the config and build the job from its typed settings (before
+ * Spark starts, so a bad setting fails fast with exit 2), run it with {@link JobRunner} and print
+ * its typed result on stdout. {@code demo} runs the same commands' jobs and reports in one session.
+ *
+ * @param <R> the job's result
  */
-abstract class JobCommand<S> implements Callable<Integer> {
+abstract class JobCommand<R extends JobResult> implements Callable<Integer> {
   @Mixin CommonOptions common;
-
-  /** The job name: Spark application suffix, job_runs.job. */
-  abstract String job();
 
   /** Overrides implied by the command's own options (--set still wins). */
   List<String> overrides() {
     return List.of();
   }
 
-  /** Typed, validated settings of the job. */
-  abstract S settings(CrmlakeConfig config);
+  /** The job, built from validated settings. */
+  abstract Job<R> job(CrmlakeConfig config);
 
-  abstract JobResult execute(Lake lake, S settings, RunContext ctx);
+  /** Prints what the run produced (stdout); may read the job's tables for a summary. */
+  abstract void report(Lake lake, R result);
 
-  /** Prints what the run produced (stdout). */
-  void report(JobResult result, S settings) {
-    System.out.printf(
-        "%s: input %d, output %d, quarantined %d, skipped %d%n",
-        job(),
-        result.inputRows(),
-        result.outputRows(),
-        result.quarantinedRows(),
-        result.skippedRows());
-  }
-
-  /** Prints what the run produced; jobs whose summary lives in tables read them from the lake. */
-  void report(Lake lake, JobResult result, S settings) {
-    report(result, settings);
+  /**
+   * Validates the settings now and returns what runs the job and prints its report on a lake, for a
+   * caller that runs several jobs in one session.
+   */
+  Consumer<Lake> prepare(CrmlakeConfig config) {
+    Job<R> job = job(config);
+    return lake -> report(lake, JobRunner.run(lake, config, job));
   }
 
   @Override
   public Integer call() {
     CrmlakeConfig config = common.load(overrides());
-    S settings = settings(config);
+    Job<R> job = job(config);
     return SparkSessions.with(
         config,
-        job(),
+        job.name(),
         spark -> {
           Lake lake = new Lake(spark, config.lake());
-          RunContext ctx = new RunContext(spark, job(), config);
-          JobResult result = JobRunLog.run(lake, ctx, c -> execute(lake, settings, c));
-          report(lake, result, settings);
-          return 0;
+          report(lake, JobRunner.run(lake, config, job));
+          return Main.OK;
         });
   }
 }

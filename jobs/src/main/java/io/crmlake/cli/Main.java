@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ClvCommand.class,
       ClusterCommand.class,
       DemoCommand.class,
+      DocsCommand.class,
       GenerateCommand.class,
       IngestCommand.class,
       SqlCommand.class,

@@ -58,7 +58,7 @@ final class TablesCommand implements Callable<Integer> {
       rows.add(
           RowFactory.create(
               t.sqlName(),
-              lake.read(t).count(),
+              lake.spark().read().format("delta").load(lake.path(t)).count(),
               last.getAs("version"),
               last.getAs("timestamp"),
               lake.path(t)));

@@ -14,22 +14,20 @@ import static org.apache.spark.sql.functions.when;
 import io.crmlake.clv.ClvModels.Fitted;
 import io.crmlake.clv.MaximumLikelihood.Fit;
 import io.crmlake.common.config.ConfigError;
-import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.Job;
+import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,22 +43,25 @@ import org.slf4j.LoggerFactory;
  * and the discounted CLV. Settings that matter: {@code clv.time-unit}, {@code horizon}, {@code
  * discount-rate}, {@code margin}, {@code likelihood}, {@code l2-penalty}.
  */
-public final class ClvJob {
+public final class ClvJob implements Job<ClvResult> {
   private static final Logger LOG = LoggerFactory.getLogger(ClvJob.class);
   static final String[] GROUPS = {"0", "1", "2", "3", "4", "5", "6", "7+"};
 
-  private final Lake lake;
   private final ClvSettings settings;
 
-  public ClvJob(Lake lake, ClvSettings settings) {
-    this.lake = lake;
+  public ClvJob(ClvSettings settings) {
     this.settings = settings;
   }
 
-  public JobResult run(RunContext ctx) {
-    Map<String, String> m = new LinkedHashMap<>();
+  @Override
+  public String name() {
+    return "clv";
+  }
+
+  @Override
+  public Outputs<ClvResult> compute(RunContext ctx) {
     ctx.phase("observation periods");
-    Dataset<Row> tx = lake.read(Tables.TRANSACTIONS);
+    Dataset<Row> tx = ctx.lake().read(Tables.TRANSACTIONS);
     Row span =
         tx.where(col("customer_id").isNotNull()).agg(min("order_date"), max("order_date")).first();
     if (span.isNullAt(0)) {
@@ -78,12 +79,7 @@ public final class ClvJob {
           calEnd,
           "must lie between the first transaction " + first + " and clv.observation-end " + obsEnd);
     }
-    String version = ctx.runId().substring(ctx.job().length() + 1);
-    m.put("model_version", version);
-    m.put("first_transaction", first.toString());
-    m.put("calibration_end", calEnd.toString());
-    m.put("observation_end", obsEnd.toString());
-    m.put("time_unit", settings.timeUnit().name().toLowerCase());
+    String version = ctx.version();
     LOG.info(
         "calibration {} to {}, holdout to {}, time unit {}",
         first,
@@ -92,108 +88,101 @@ public final class ClvJob {
         settings.timeUnit());
 
     List<Row> models = new ArrayList<>();
-    List<Row> validationRows;
-    StructType validationSchema;
     ctx.phase("calibration fit");
-    Dataset<Row> cal =
-        ClvSummary.summarize(tx, calEnd, settings.timeUnit())
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Fitted bgCal = fitBoth(cal, "calibration", first, calEnd, version, m, models).bgnbd();
+    Dataset<Row> cal = ctx.persist(ClvSummary.summarize(tx, calEnd, settings.timeUnit()));
+    Fits calibration = fitBoth(cal, "calibration", first, calEnd, version, models);
 
-      ctx.phase("holdout validation");
-      double holdout = ChronoUnit.DAYS.between(calEnd, obsEnd) / settings.timeUnit().days;
-      Dataset<Row> validation =
-          validation(
-              cal,
-              ClvSummary.purchasesBetween(tx, calEnd, obsEnd),
-              BgNbd.of(bgCal.fit().params()),
-              holdout,
-              version,
-              calEnd,
-              obsEnd);
-      // A handful of rows (one per frequency group): held until the run's writes at the end.
-      validationRows = validation.collectAsList();
-      validationSchema = validation.schema();
-      Row all =
-          validationRows.stream()
-              .filter(v -> v.<String>getAs("frequency_group").equals("all"))
-              .findFirst()
-              .orElseThrow();
-      m.put(
-          "holdout_" + settings.timeUnit().name().toLowerCase() + "s",
-          String.format("%.2f", holdout));
-      m.put("holdout_customers", String.valueOf(all.<Long>getAs("customers")));
-      m.put("holdout_actual", String.format("%.1f", all.<Double>getAs("actual_total")));
-      m.put("holdout_predicted", String.format("%.1f", all.<Double>getAs("predicted_total")));
-      m.put("holdout_mae", String.format("%.4f", all.<Double>getAs("mae")));
-    } finally {
-      cal.unpersist();
-    }
+    ctx.phase("holdout validation");
+    double holdout = ChronoUnit.DAYS.between(calEnd, obsEnd) / settings.timeUnit().days;
+    Dataset<Row> validation =
+        ctx.persist(
+            validation(
+                cal,
+                ClvSummary.purchasesBetween(tx, calEnd, obsEnd),
+                BgNbd.of(calibration.bgnbd().fit().params()),
+                holdout,
+                version,
+                calEnd,
+                obsEnd));
+    // One row per frequency group: a handful.
+    Row all = validation.where(col("frequency_group").equalTo("all")).first();
+    ClvResult.Holdout check =
+        new ClvResult.Holdout(
+            holdout,
+            all.<Long>getAs("customers"),
+            all.<Double>getAs("actual_total"),
+            all.<Double>getAs("predicted_total"),
+            all.<Double>getAs("mae"));
+    LOG.info("holdout: {}", check);
 
     ctx.phase("full fit and scores");
-    Dataset<Row> full =
-        ClvSummary.summarize(tx, obsEnd, settings.timeUnit())
-            .persist(StorageLevel.MEMORY_AND_DISK());
-    try {
-      Fits fits = fitBoth(full, "full", first, obsEnd, version, m, models);
-      Fitted bg = fits.bgnbd();
-      Fitted gg = fits.gammaGamma();
-      long customers = full.count();
-      Dataset<Row> scores =
-          ClvModels.score(
-                  full, BgNbd.of(bg.fit().params()), GammaGamma.of(gg.fit().params()), settings)
-              .select(
-                  col("customer_id"),
-                  lit(java.sql.Date.valueOf(obsEnd)).as("observation_end"),
-                  col("first_purchase_date"),
-                  col("last_purchase_date"),
-                  col("frequency"),
-                  col("recency"),
-                  col("t"),
-                  col("monetary_value"),
-                  col("p_alive"),
-                  col("expected_purchases"),
-                  col("expected_avg_order_value"),
-                  col("clv"),
-                  lit(settings.horizon()).as("horizon"),
-                  lit(settings.timeUnit().name().toLowerCase()).as("time_unit"),
-                  lit(version).as("model_version"));
-      // Every fit has succeeded: now the writes, one Delta commit per table.
-      ctx.phase("write scores, models and validation");
-      lake.replacePartition(Tables.CLV, scores, "observation_end", obsEnd);
-      lake.append(Tables.CLV_MODELS, lake.spark().createDataFrame(models, MODELS_SCHEMA));
-      lake.append(
-          Tables.CLV_VALIDATION, lake.spark().createDataFrame(validationRows, validationSchema));
-      Row totals =
-          lake.read(Tables.CLV)
-              .where(col("observation_end").equalTo(lit(java.sql.Date.valueOf(obsEnd))))
-              .agg(count(lit(1)), sum("clv"), sum("expected_purchases"), avg("p_alive"))
-              .first();
-      m.put("customers", String.valueOf(totals.getLong(0)));
-      m.put("total_clv", String.format("%.2f", totals.getDouble(1)));
-      m.put("total_expected_purchases", String.format("%.1f", totals.getDouble(2)));
-      m.put("mean_p_alive", String.format("%.4f", totals.getDouble(3)));
-      return new JobResult(customers, totals.getLong(0), 0, 0, m);
-    } finally {
-      full.unpersist();
-    }
+    Dataset<Row> full = ctx.persist(ClvSummary.summarize(tx, obsEnd, settings.timeUnit()));
+    Fits fits = fitBoth(full, "full", first, obsEnd, version, models);
+    Dataset<Row> scores =
+        ctx.persist(
+            ClvModels.score(
+                    full,
+                    BgNbd.of(fits.bgnbd().fit().params()),
+                    GammaGamma.of(fits.gammaGamma().fit().params()),
+                    settings)
+                .select(
+                    col("customer_id"),
+                    lit(java.sql.Date.valueOf(obsEnd)).as("observation_end"),
+                    col("first_purchase_date"),
+                    col("last_purchase_date"),
+                    col("frequency"),
+                    col("recency"),
+                    col("t"),
+                    col("monetary_value"),
+                    col("p_alive"),
+                    col("expected_purchases"),
+                    col("expected_avg_order_value"),
+                    col("clv"),
+                    lit(settings.horizon()).as("horizon"),
+                    lit(settings.timeUnit().name().toLowerCase(Locale.ROOT)).as("time_unit"),
+                    lit(version).as("model_version")));
+    Row totals =
+        scores.agg(count(lit(1)), sum("clv"), sum("expected_purchases"), avg("p_alive")).first();
+    ClvResult result =
+        new ClvResult(
+            version,
+            first,
+            calEnd,
+            obsEnd,
+            settings.timeUnit().name().toLowerCase(Locale.ROOT),
+            totals.getLong(0),
+            calibration.summary(),
+            fits.summary(),
+            check,
+            settings.horizon(),
+            settings.discountRate(),
+            settings.margin(),
+            totals.getDouble(1),
+            totals.getDouble(2),
+            totals.getDouble(3));
+    LOG.info(
+        "{} customers scored: total CLV {}, expected purchases {}",
+        result.customers(),
+        result.totalClv(),
+        result.totalExpectedPurchases());
+    return Outputs.of(result)
+        .replace(Tables.CLV, java.sql.Date.valueOf(obsEnd), scores)
+        .write(Tables.CLV_MODELS, ctx.spark().createDataFrame(models, Tables.CLV_MODELS.schema()))
+        .write(Tables.CLV_VALIDATION, validation)
+        .build();
   }
 
-  /**
-   * Fits BG/NBD and Gamma-Gamma on a summary, adds their rows to {@code models} and their figures
-   * to the metrics (prefixed with the fit's name, except for the full fit).
-   */
+  /** Fits BG/NBD and Gamma-Gamma on a summary and adds their rows to {@code models}. */
   private Fits fitBoth(
       Dataset<Row> summary,
       String fit,
       LocalDate start,
       LocalDate end,
       String version,
-      Map<String, String> m,
       List<Row> models) {
     Fitted bg = ClvModels.fitBgNbd(summary, settings);
-    Fitted gg = fitSpend(summary, m, fit);
+    double corr = spendCorrelation(summary, fit);
+    Fitted gg = ClvModels.fitGammaGamma(summary, settings);
     models.add(modelRow(version, "bgnbd", fit, start, end, summary.count(), bg, BgNbd.NAMES));
     models.add(
         modelRow(
@@ -205,28 +194,27 @@ public final class ClvJob {
             ClvModels.spenders(summary).count(),
             gg,
             GammaGamma.NAMES));
-    String prefix = fit.equals("full") ? "" : fit + "_";
-    record(m, prefix + "bgnbd", bg, BgNbd.NAMES);
-    record(m, prefix + "gamma_gamma", gg, GammaGamma.NAMES);
-    return new Fits(bg, gg);
+    return new Fits(
+        bg, gg, new ClvResult.Fits(summary(bg, BgNbd.NAMES), summary(gg, GammaGamma.NAMES), corr));
   }
 
-  private record Fits(Fitted bgnbd, Fitted gammaGamma) {}
+  private record Fits(Fitted bgnbd, Fitted gammaGamma, ClvResult.Fits summary) {}
 
-  /** Fits Gamma-Gamma, warning when spend and frequency are correlated (the model assumes not). */
-  private Fitted fitSpend(Dataset<Row> summary, Map<String, String> m, String fit) {
-    Dataset<Row> spenders = ClvModels.spenders(summary);
-    double corr = spenders.stat().corr("frequency", "monetary_value");
-    m.put(fit + "_spend_frequency_correlation", String.format("%.4f", corr));
+  /**
+   * Correlation of frequency and mean spend, warned about when large (Gamma-Gamma assumes they are
+   * independent).
+   */
+  private double spendCorrelation(Dataset<Row> summary, String fit) {
+    double corr = ClvModels.spenders(summary).stat().corr("frequency", "monetary_value");
     if (Math.abs(corr) > settings.maxSpendCorrelation()) {
       LOG.warn(
           "{} period: frequency and mean spend are correlated ({}; clv.max-spend-correlation {}):"
               + " Gamma-Gamma assumes they are independent, so expected spend may be biased",
           fit,
-          String.format("%.3f", corr),
+          String.format(Locale.ROOT, "%.3f", corr),
           settings.maxSpendCorrelation());
     }
-    return ClvModels.fitGammaGamma(summary, settings);
+    return corr;
   }
 
   /**
@@ -280,25 +268,6 @@ public final class ClvJob {
         avg(abs(col("predicted").minus(col("actual")))).as("mae"));
   }
 
-  static final StructType MODELS_SCHEMA =
-      new StructType()
-          .add("model_version", DataTypes.StringType)
-          .add("model", DataTypes.StringType)
-          .add("fit", DataTypes.StringType)
-          .add("period_start", DataTypes.DateType)
-          .add("period_end", DataTypes.DateType)
-          .add("time_unit", DataTypes.StringType)
-          .add("customers", DataTypes.LongType)
-          .add("likelihood", DataTypes.StringType)
-          .add("likelihood_rows", DataTypes.LongType)
-          .add("params", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType))
-          .add("std_errors", DataTypes.createMapType(DataTypes.StringType, DataTypes.DoubleType))
-          .add("log_likelihood", DataTypes.DoubleType)
-          .add("iterations", DataTypes.IntegerType)
-          .add("evaluations", DataTypes.LongType)
-          .add("l2_penalty", DataTypes.DoubleType)
-          .add("fit_ms", DataTypes.LongType);
-
   private Row modelRow(
       String version,
       String model,
@@ -320,9 +289,9 @@ public final class ClvJob {
         fit,
         java.sql.Date.valueOf(start),
         java.sql.Date.valueOf(end),
-        settings.timeUnit().name().toLowerCase(),
+        settings.timeUnit().name().toLowerCase(Locale.ROOT),
         customers,
-        settings.likelihood().name().toLowerCase().replace('_', '-'),
+        settings.likelihood().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         f.rows(),
         scala.jdk.javaapi.CollectionConverters.asScala(params),
         scala.jdk.javaapi.CollectionConverters.asScala(errors),
@@ -333,27 +302,28 @@ public final class ClvJob {
         f.fit().fitMillis());
   }
 
-  private static void record(Map<String, String> m, String prefix, Fitted f, String[] names) {
+  /** A fit's parameters and figures, logged and returned in the result. */
+  private static ClvResult.Fit summary(Fitted f, String[] names) {
     Fit fit = f.fit();
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < names.length; i++) {
       parts.add(
-          String.format("%s=%.4f (se %.4f)", names[i], fit.params()[i], fit.standardErrors()[i]));
+          String.format(
+              Locale.ROOT,
+              "%s=%.4f (se %.4f)",
+              names[i],
+              fit.params()[i],
+              fit.standardErrors()[i]));
     }
-    m.put(prefix + "_params", String.join(", ", parts));
-    m.put(prefix + "_log_likelihood", String.format("%.2f", fit.logLikelihood()));
-    m.put(prefix + "_iterations", String.valueOf(fit.iterations()));
-    m.put(prefix + "_evaluations", String.valueOf(fit.evaluations()));
-    m.put(prefix + "_rows", String.valueOf(f.rows()));
-    m.put(prefix + "_fit_ms", String.valueOf(fit.fitMillis()));
-    LOG.info(
-        "{}: {}; log-likelihood {}; {} iterations, {} likelihood evaluations over {} rows, {} ms",
-        prefix,
-        String.join(", ", parts),
-        fit.logLikelihood(),
-        fit.iterations(),
-        fit.evaluations(),
-        f.rows(),
-        fit.fitMillis());
+    ClvResult.Fit s =
+        new ClvResult.Fit(
+            String.join(", ", parts),
+            fit.logLikelihood(),
+            fit.iterations(),
+            fit.evaluations(),
+            f.rows(),
+            fit.fitMillis());
+    LOG.info("{}", s);
+    return s;
   }
 }

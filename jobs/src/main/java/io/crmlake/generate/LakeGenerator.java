@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.crmlake.common.config.LakePaths;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.run.RunContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,7 +148,8 @@ public final class LakeGenerator {
     return new Catalogue(settings.products(), settings.seed());
   }
 
-  public JobResult run(RunContext ctx) {
+  /** Writes the lake (its own body: files, not tables); a run with the same parameters skips. */
+  public GenerateResult generate(RunContext ctx) {
     Path out = new Path(settings.output());
     FileSystem fs =
         LakePaths.fileSystem(out, spark.sparkContext().hadoopConfiguration(), "generate.output");
@@ -157,7 +157,7 @@ public final class LakeGenerator {
       String existing = readManifestFingerprint(fs, out);
       if (settings.fingerprint().equals(existing)) {
         LOG.info("{} already holds a lake generated with these parameters; nothing to do", out);
-        return JobResult.of(0, 0).withMetric("skipped", "same parameters as " + MANIFEST);
+        return GenerateResult.skipped(settings.customers());
       }
       if (fs.exists(out)) {
         for (String sub : List.of("orders", "customers", "truth", MANIFEST)) {
@@ -216,11 +216,7 @@ public final class LakeGenerator {
             files,
             out,
             kinds);
-        JobResult result = JobResult.of(settings.customers(), total).withMetric("files", files);
-        for (Map.Entry<String, Long> e : kinds.entrySet()) {
-          result = result.withMetric("lines." + e.getKey(), e.getValue());
-        }
-        return result;
+        return new GenerateResult(settings.customers(), total, files, kinds, false);
       } finally {
         lines.unpersist();
       }

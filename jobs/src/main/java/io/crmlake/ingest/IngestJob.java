@@ -9,7 +9,8 @@ import static org.apache.spark.sql.functions.when;
 
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.Job;
+import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import java.sql.Timestamp;
 import java.util.ArrayList;
@@ -26,8 +27,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,90 +41,91 @@ import org.slf4j.LoggerFactory;
  * record ({@link Validator}), and stores each record exactly once: a record whose line id is
  * already stored, or repeats within the batch, is counted as a duplicate and skipped. Every record
  * read is stored, rejected or skipped as a duplicate, and the three counts add up to the rows read.
- * Each table is written in one Delta commit, silver last but for the file log, so a run that fails
- * leaves silver as it was and a re-run completes it without duplicates.
+ * Every source is read and validated before anything is written; then each table gets one Delta
+ * commit for the whole run, silver last but for the file log, so a run that fails leaves silver as
+ * it was and a re-run completes it without duplicates.
  */
-public final class IngestJob {
+public final class IngestJob implements Job<IngestResult> {
   private static final Logger LOG = LoggerFactory.getLogger(IngestJob.class);
   static final String VALID = "VALID";
   static final String REJECTED = "REJECTED";
   static final String DUPLICATE = "DUPLICATE";
 
-  static final StructType FILES_SCHEMA =
-      new StructType()
-          .add("source", DataTypes.StringType, false)
-          .add("file_uri", DataTypes.StringType, false)
-          .add("file_path", DataTypes.StringType, false)
-          .add("size_bytes", DataTypes.LongType, false)
-          .add("modification_time", DataTypes.TimestampType, false)
-          .add("rows_read", DataTypes.LongType, false)
-          .add("rows_stored", DataTypes.LongType, false)
-          .add("rows_rejected", DataTypes.LongType, false)
-          .add("rows_duplicate", DataTypes.LongType, false)
-          .add("ingest_run_id", DataTypes.StringType, false);
-
-  /** Counts of one source in one run. */
-  public record SourceCounts(
-      String source,
-      int newFiles,
-      int emptyFiles,
-      long read,
-      long stored,
-      long rejected,
-      long duplicates,
-      Map<String, Long> rejectedByReason) {}
-
-  private final Lake lake;
   private final IngestSettings settings;
-  private List<SourceCounts> lastCounts = List.of();
 
-  public IngestJob(Lake lake, IngestSettings settings) {
-    this.lake = lake;
+  public IngestJob(IngestSettings settings) {
     this.settings = settings;
   }
 
-  public JobResult run(RunContext ctx) {
-    long read = 0;
-    long stored = 0;
-    long rejected = 0;
-    long duplicates = 0;
-    Map<String, String> metrics = new LinkedHashMap<>();
-    List<SourceCounts> all = new ArrayList<>();
+  @Override
+  public String name() {
+    return "ingest";
+  }
+
+  @Override
+  public Outputs<IngestResult> compute(RunContext ctx) {
+    Lake lake = ctx.lake();
+    Dataset<Row> storedIds = storedLineIds(lake);
+    List<IngestResult.SourceCounts> counts = new ArrayList<>();
+    Dataset<Row> batches = null;
+    List<Row> files = new ArrayList<>();
     for (SourceSpec spec : settings.sources()) {
-      SourceCounts c = ingestSource(ctx, spec);
-      all.add(c);
-      read += c.read();
-      stored += c.stored();
-      rejected += c.rejected();
-      duplicates += c.duplicates();
-      metrics.put(spec.name() + ".files", String.valueOf(c.newFiles()));
-      metrics.put(spec.name() + ".empty_files", String.valueOf(c.emptyFiles()));
-      c.rejectedByReason()
-          .forEach((k, v) -> metrics.put(spec.name() + ".rejected." + k, String.valueOf(v)));
+      Batch b = validateSource(ctx, spec, storedIds, files);
+      counts.add(b.counts());
+      if (b.rows() != null) {
+        batches = batches == null ? b.rows() : batches.unionByName(b.rows());
+      }
     }
-    if (read != stored + rejected + duplicates) {
+    IngestResult result = IngestResult.of(counts);
+    if (result.inputRows()
+        != result.outputRows() + result.quarantinedRows() + result.skippedRows()) {
       throw new IllegalStateException(
           String.format(
               "row conservation broken: read %d != stored %d + rejected %d + duplicates %d",
-              read, stored, rejected, duplicates));
+              result.inputRows(),
+              result.outputRows(),
+              result.quarantinedRows(),
+              result.skippedRows()));
     }
-    lastCounts = all;
-    return new JobResult(read, stored, rejected, duplicates, metrics);
+    // Silver last but for the file log: a run that fails between the writes leaves no file marked
+    // ingested whose rows are missing, and its re-run inserts only the rows not yet stored.
+    Outputs.Builder<IngestResult> out = Outputs.of(result);
+    if (batches != null) {
+      out.write(
+          Tables.TRANSACTIONS_RAW, bronzeRows(batches.where(col("_status").notEqual(DUPLICATE))));
+      if (result.quarantinedRows() > 0 || !lake.exists(Tables.TRANSACTIONS_REJECTED)) {
+        out.write(
+            Tables.TRANSACTIONS_REJECTED,
+            rejectedRows(batches.where(col("_status").equalTo(REJECTED))));
+      }
+      out.write(Tables.TRANSACTIONS, silverRows(batches.where(col("_status").equalTo(VALID))));
+    }
+    if (!files.isEmpty()) {
+      out.write(
+          Tables.INGESTED_FILES,
+          ctx.spark().createDataFrame(files, Tables.INGESTED_FILES.schema()));
+    }
+    return out.build();
   }
 
-  /** Per-source counts of the last {@link #run}. */
-  public List<SourceCounts> lastCounts() {
-    return lastCounts;
-  }
+  /** One source's classified records (null when it has no new file) and counts. */
+  private record Batch(Dataset<Row> rows, IngestResult.SourceCounts counts) {}
 
-  SourceCounts ingestSource(RunContext ctx, SourceSpec spec) {
-    SparkSession spark = lake.spark();
+  /**
+   * Lists a source's new files, reads and validates them and classifies every record; adds a row
+   * per new file to {@code files}. The batch is cached on disk (wide rows: the heap stays free for
+   * the writes) until the run ends.
+   */
+  private Batch validateSource(
+      RunContext ctx, SourceSpec spec, Dataset<Row> storedIds, List<Row> files) {
+    SparkSession spark = ctx.spark();
     ctx.phase("list landing files of " + spec.name());
-    List<LandingFile> files = RawReader.listFiles(spec, spark.sparkContext().hadoopConfiguration());
-    Set<String> known = knownFiles(spec.name());
+    List<LandingFile> listed =
+        RawReader.listFiles(spec, spark.sparkContext().hadoopConfiguration());
+    Set<String> known = knownFiles(ctx.lake(), spec.name());
     List<LandingFile> fresh = new ArrayList<>();
     List<LandingFile> empty = new ArrayList<>();
-    for (LandingFile f : files) {
+    for (LandingFile f : listed) {
       if (known.contains(fileKey(f))) {
         continue;
       }
@@ -134,7 +134,7 @@ public final class IngestJob {
     LOG.info(
         "source {}: {} files at {}, {} new, {} new and empty",
         spec.name(),
-        files.size(),
+        listed.size(),
         spec.location(),
         fresh.size(),
         empty.size());
@@ -142,78 +142,61 @@ public final class IngestJob {
       LOG.warn("source {}: file {} is empty; recorded, nothing to ingest", spec.name(), f.uri());
     }
     if (fresh.isEmpty()) {
-      recordFiles(ctx, spec, empty, Map.of());
-      return new SourceCounts(spec.name(), 0, empty.size(), 0, 0, 0, 0, Map.of());
+      files.addAll(fileRows(ctx, spec, empty, Map.of()));
+      return new Batch(
+          null, new IngestResult.SourceCounts(spec.name(), 0, empty.size(), 0, 0, 0, 0, Map.of()));
     }
 
     ctx.phase("read and validate " + spec.name());
     Dataset<Row> validated = new Validator(spec).validate(RawReader.read(spark, spec, fresh));
     Dataset<Row> batch =
-        classify(validated, storedLineIds())
-            .withColumn("ingest_run_id", lit(ctx.runId()))
-            .persist(StorageLevel.DISK_ONLY()); // wide rows: heap stays free for the writes
-    try {
-      Map<String, Long> byStatus = new HashMap<>();
-      Map<String, Long> byReason = new LinkedHashMap<>();
-      for (Row r :
-          batch
-              .groupBy("_status", "reason_code")
-              .count()
-              .orderBy("_status", "reason_code")
-              .collectAsList()) {
-        byStatus.merge(r.getString(0), r.getLong(2), Long::sum);
-        if (REJECTED.equals(r.getString(0))) {
-          byReason.put(r.getString(1), r.getLong(2));
-        }
+        ctx.persist(
+            classify(validated, storedIds).withColumn("ingest_run_id", lit(ctx.runId())),
+            StorageLevel.DISK_ONLY());
+    Map<String, Long> byStatus = new HashMap<>();
+    Map<String, Long> byReason = new LinkedHashMap<>();
+    for (Row r :
+        batch
+            .groupBy("_status", "reason_code")
+            .count()
+            .orderBy("_status", "reason_code")
+            .collectAsList()) {
+      byStatus.merge(r.getString(0), r.getLong(2), Long::sum);
+      if (REJECTED.equals(r.getString(0))) {
+        byReason.put(r.getString(1), r.getLong(2));
       }
-      Map<String, Row> perFile = new HashMap<>();
-      for (Row r :
-          batch
-              .groupBy("source_file")
-              .agg(
-                  count(lit(1)).as("read"),
-                  sum(when(col("_status").equalTo(VALID), 1).otherwise(0)).as("stored"),
-                  sum(when(col("_status").equalTo(REJECTED), 1).otherwise(0)).as("rejected"),
-                  sum(when(col("_status").equalTo(DUPLICATE), 1).otherwise(0)).as("dups"))
-              .collectAsList()) {
-        perFile.put(r.getString(0), r);
-      }
-      long valid = byStatus.getOrDefault(VALID, 0L);
-      long rejected = byStatus.getOrDefault(REJECTED, 0L);
-      long dups = byStatus.getOrDefault(DUPLICATE, 0L);
-      long read = valid + rejected + dups;
-
-      ctx.phase("write " + Tables.TRANSACTIONS_RAW + " (" + spec.name() + ")");
-      lake.insertNew(
-          Tables.TRANSACTIONS_RAW,
-          bronzeRows(batch.where(col("_status").notEqual(DUPLICATE))),
-          "line_id");
-      ctx.phase("write " + Tables.TRANSACTIONS_REJECTED + " (" + spec.name() + ")");
-      if (rejected > 0 || !lake.exists(Tables.TRANSACTIONS_REJECTED)) {
-        lake.insertNew(
-            Tables.TRANSACTIONS_REJECTED,
-            rejectedRows(batch.where(col("_status").equalTo(REJECTED))),
-            "line_id");
-      }
-      ctx.phase("merge into " + Tables.TRANSACTIONS + " (" + spec.name() + ")");
-      lake.insertNew(
-          Tables.TRANSACTIONS, silverRows(batch.where(col("_status").equalTo(VALID))), "line_id");
-      List<LandingFile> recorded = new ArrayList<>(fresh);
-      recorded.addAll(empty);
-      recordFiles(ctx, spec, recorded, perFile);
-      LOG.info(
-          "source {}: read {} = stored {} + duplicates {} + rejected {} {}",
-          spec.name(),
-          read,
-          valid,
-          dups,
-          rejected,
-          byReason);
-      return new SourceCounts(
-          spec.name(), fresh.size(), empty.size(), read, valid, rejected, dups, byReason);
-    } finally {
-      batch.unpersist();
     }
+    Map<String, Row> perFile = new HashMap<>();
+    for (Row r :
+        batch
+            .groupBy("source_file")
+            .agg(
+                count(lit(1)).as("read"),
+                sum(when(col("_status").equalTo(VALID), 1).otherwise(0)).as("stored"),
+                sum(when(col("_status").equalTo(REJECTED), 1).otherwise(0)).as("rejected"),
+                sum(when(col("_status").equalTo(DUPLICATE), 1).otherwise(0)).as("dups"))
+            .collectAsList()) {
+      perFile.put(r.getString(0), r);
+    }
+    long valid = byStatus.getOrDefault(VALID, 0L);
+    long rejected = byStatus.getOrDefault(REJECTED, 0L);
+    long dups = byStatus.getOrDefault(DUPLICATE, 0L);
+    long read = valid + rejected + dups;
+    List<LandingFile> recorded = new ArrayList<>(fresh);
+    recorded.addAll(empty);
+    files.addAll(fileRows(ctx, spec, recorded, perFile));
+    LOG.info(
+        "source {}: read {} = stored {} + duplicates {} + rejected {} {}",
+        spec.name(),
+        read,
+        valid,
+        dups,
+        rejected,
+        byReason);
+    return new Batch(
+        batch,
+        new IngestResult.SourceCounts(
+            spec.name(), fresh.size(), empty.size(), read, valid, rejected, dups, byReason));
   }
 
   /**
@@ -241,7 +224,7 @@ public final class IngestJob {
   }
 
   /** Line ids already in silver or in quarantine, or null when neither table exists yet. */
-  private Dataset<Row> storedLineIds() {
+  private static Dataset<Row> storedLineIds(Lake lake) {
     Dataset<Row> ids = null;
     for (var t : List.of(Tables.TRANSACTIONS, Tables.TRANSACTIONS_REJECTED)) {
       if (lake.exists(t)) {
@@ -306,7 +289,7 @@ public final class IngestJob {
   }
 
   /** Files of this source ingested by earlier runs (one row per file: metadata, not data). */
-  private Set<String> knownFiles(String source) {
+  private static Set<String> knownFiles(Lake lake, String source) {
     Set<String> known = new HashSet<>();
     if (!lake.exists(Tables.INGESTED_FILES)) {
       return known;
@@ -321,11 +304,8 @@ public final class IngestJob {
     return known;
   }
 
-  private void recordFiles(
+  private static List<Row> fileRows(
       RunContext ctx, SourceSpec spec, List<LandingFile> files, Map<String, Row> perFile) {
-    if (files.isEmpty()) {
-      return;
-    }
     List<Row> rows = new ArrayList<>();
     for (LandingFile f : files) {
       Row c = perFile.get(f.uri());
@@ -342,6 +322,6 @@ public final class IngestJob {
               c == null ? 0L : c.getLong(4),
               ctx.runId()));
     }
-    lake.append(Tables.INGESTED_FILES, lake.spark().createDataFrame(rows, FILES_SCHEMA));
+    return rows;
   }
 }

@@ -14,8 +14,10 @@ import static org.apache.spark.sql.functions.sum;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.Job;
+import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.features.CustomerFeatures;
 import io.crmlake.segments.Clustering.Selection;
@@ -25,11 +27,10 @@ import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.PipelineModel;
@@ -37,9 +38,10 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,25 +53,29 @@ import org.slf4j.LoggerFactory;
  * date ({@link CustomerFeatures}); RFM scores and the classes of every configured scheme ({@link
  * Rfm}, {@link SegmentScheme}); the value pyramid ({@link Pyramid}); KMeans clusters with K chosen
  * by silhouette, the model saved under {@code <lake>/models/segments/kmeans/<version>} ({@link
- * Clustering}). Each table's rows for the as-of date are replaced in one Delta commit; other dates
- * stay, and Delta keeps history. Settings that matter: {@code segments.as-of}, {@code
+ * Clustering}). Everything is computed first; then the model is saved and each table's rows for the
+ * as-of date are replaced in one Delta commit ({@link io.crmlake.common.run.JobRunner}); other
+ * dates stay, and Delta keeps history. Settings that matter: {@code segments.as-of}, {@code
  * segments.schemes}, {@code segments.pyramid.*}, {@code segments.kmeans.*}.
  */
-public final class SegmentsJob {
+public final class SegmentsJob implements Job<SegmentsResult> {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentsJob.class);
   static final String MODELS = "models/segments/kmeans";
 
-  private final Lake lake;
   private final SegmentsSettings settings;
 
-  public SegmentsJob(Lake lake, SegmentsSettings settings) {
-    this.lake = lake;
+  public SegmentsJob(SegmentsSettings settings) {
     this.settings = settings;
   }
 
-  public JobResult run(RunContext ctx) {
-    Map<String, String> m = new LinkedHashMap<>();
-    long t0 = System.nanoTime();
+  @Override
+  public String name() {
+    return "segments";
+  }
+
+  @Override
+  public Outputs<SegmentsResult> compute(RunContext ctx) {
+    Lake lake = ctx.lake();
     ctx.phase("customer features");
     Dataset<Row> tx = lake.read(Tables.TRANSACTIONS);
     LocalDate asOf = settings.asOf().orElseGet(() -> CustomerFeatures.defaultAsOf(tx));
@@ -77,120 +83,128 @@ public final class SegmentsJob {
       throw new ConfigError("silver.transactions is empty: there are no customers to segment");
     }
     java.sql.Date asOfDate = java.sql.Date.valueOf(asOf);
-    Dataset<Row> features =
-        CustomerFeatures.compute(tx, asOf).persist(StorageLevel.MEMORY_AND_DISK());
-    Dataset<Row> segments = null;
-    try {
-      long customers = features.count();
-      if (customers == 0) {
-        throw new ConfigError(
-            "no customer has a purchase before segments.as-of = " + asOf + ": nothing to segment");
-      }
-      m.put("as_of_date", asOf.toString());
-      m.put("customers", String.valueOf(customers));
-      m.put("features_ms", ms(t0));
-      LOG.info("{} customers with purchases before {}", customers, asOf);
-
-      long t1 = System.nanoTime();
-      ctx.phase("RFM scores and classes");
-      Rfm.Boundaries b = Rfm.boundaries(features, settings.quantileError());
-      LOG.info("RFM score boundaries (20/40/60/80%): {}", b);
-      List<String> warnings = Rfm.collapsed(b);
-      warnings.forEach(LOG::warn);
-      m.put("rfm_boundaries", b.toString());
-      m.put("rfm_warnings", String.join(" | ", warnings));
-      double[] mean = Rfm.splits(features, Split.MEAN, settings.quantileError());
-      boolean median = settings.schemes().stream().anyMatch(s -> s.split() == Split.MEDIAN);
-      double[] med = median ? Rfm.splits(features, Split.MEDIAN, settings.quantileError()) : mean;
-      m.put("split_mean", Arrays.toString(mean));
-      Dataset<Row> scored = Rfm.classify(Rfm.score(features, b), settings.schemes(), mean, med);
-
-      ctx.phase("customer pyramid");
-      Dataset<Row> valued = withPyramidValue(scored);
-      double[] thresholds =
-          Pyramid.thresholds(valued, "pyramid_value", settings.tiers(), settings.quantileError());
-      m.put("pyramid_by", settings.pyramidBy().name().toLowerCase());
-      m.put("pyramid_thresholds", Arrays.toString(thresholds));
-      Dataset<Row> tiered =
-          valued.withColumn(
-              "pyramid_tier", Pyramid.tier(col("pyramid_value"), thresholds, settings.tiers()));
-      m.put("rfm_ms", ms(t1));
-
-      long t2 = System.nanoTime();
-      ctx.phase("KMeans clusters");
-      String version;
-      PipelineModel model;
-      Dataset<Row> selection = null;
-      if (settings.kmeans().retrain()) {
-        Selection sel = Clustering.select(features, customers, settings.kmeans());
-        version = ctx.runId().substring(ctx.job().length() + 1);
-        model =
-            Clustering.fit(
-                Clustering.compact(features, customers),
-                settings.kmeans().features(),
-                sel.best(),
-                settings.kmeans().maxIter());
-        String path = modelsDir() + "/" + version;
-        try {
-          model.write().overwrite().save(path);
-        } catch (IOException e) {
-          throw new IllegalStateException("cannot save the KMeans model to " + path + ": " + e, e);
-        }
-        selection = selectionRows(sel, version, asOfDate);
-        record(m, sel);
-        LOG.info(
-            "chose K = {} (silhouette {}, seed {}) on {} sampled customers; model {}",
-            sel.best().k(),
-            sel.best().silhouette(),
-            sel.best().seed(),
-            sel.sampleSize(),
-            version);
-      } else {
-        version = settings.kmeans().modelVersion().orElseGet(this::latestModel);
-        model = loadModel(version);
-        m.put("k", String.valueOf(Clustering.kmeansOf(model).getK()));
-        LOG.info("assigning clusters with saved model {}", version);
-      }
-      m.put("model_version", version);
-      m.put("cluster_labels", new TreeMap<>(Clustering.labels(model)).toString());
-      segments =
-          output(Clustering.assign(tiered, model), version).persist(StorageLevel.MEMORY_AND_DISK());
-      segments.count();
-      m.put("kmeans_ms", ms(t2));
-
-      // Every computation has succeeded: now the writes, one Delta commit per table.
-      long t3 = System.nanoTime();
-      ctx.phase("write features, segments and profiles");
-      List<String> dims = new ArrayList<>();
-      settings.schemes().forEach(s -> dims.add(s.column()));
-      dims.add("pyramid_tier");
-      dims.add("cluster_label");
-      lake.replacePartition(Tables.CUSTOMER_FEATURES, features, "as_of_date", asOf);
-      lake.replacePartition(Tables.CUSTOMER_SEGMENTS, segments, "as_of_date", asOf);
-      lake.replacePartition(
-          Tables.SEGMENT_PROFILES, profiles(segments, dims, asOfDate), "as_of_date", asOf);
-      if (selection != null) {
-        lake.append(Tables.CLUSTER_SELECTION, selection);
-      }
-      m.put("write_ms", ms(t3));
-      return new JobResult(customers, customers, 0, 0, m);
-    } finally {
-      features.unpersist();
-      if (segments != null) {
-        segments.unpersist();
-      }
+    Dataset<Row> features = ctx.persist(CustomerFeatures.compute(tx, asOf));
+    long customers = features.count();
+    if (customers == 0) {
+      throw new ConfigError(
+          "no customer has a purchase before segments.as-of = " + asOf + ": nothing to segment");
     }
+    LOG.info("{} customers with purchases before {}", customers, asOf);
+
+    ctx.phase("RFM scores and classes");
+    Rfm.Boundaries b = Rfm.boundaries(features, settings.quantileError());
+    LOG.info("RFM score boundaries (20/40/60/80%): {}", b);
+    List<String> warnings = Rfm.collapsed(b);
+    warnings.forEach(LOG::warn);
+    double[] mean = Rfm.splits(features, Split.MEAN, settings.quantileError());
+    boolean median = settings.schemes().stream().anyMatch(s -> s.split() == Split.MEDIAN);
+    double[] med = median ? Rfm.splits(features, Split.MEDIAN, settings.quantileError()) : mean;
+    Dataset<Row> scored = Rfm.classify(Rfm.score(features, b), settings.schemes(), mean, med);
+
+    ctx.phase("customer pyramid");
+    Dataset<Row> valued = withPyramidValue(lake, scored);
+    double[] thresholds =
+        Pyramid.thresholds(valued, "pyramid_value", settings.tiers(), settings.quantileError());
+    Dataset<Row> tiered =
+        valued.withColumn(
+            "pyramid_tier", Pyramid.tier(col("pyramid_value"), thresholds, settings.tiers()));
+
+    ctx.phase("KMeans clusters");
+    String version;
+    PipelineModel model;
+    Selection sel = null;
+    if (settings.kmeans().retrain()) {
+      sel = Clustering.select(features, customers, settings.kmeans());
+      version = ctx.version();
+      model =
+          Clustering.fit(
+              Clustering.compact(features, customers),
+              settings.kmeans().features(),
+              sel.best(),
+              settings.kmeans().maxIter());
+      LOG.info(
+          "chose K = {} (silhouette {}, seed {}) on {} sampled customers; model {}",
+          sel.best().k(),
+          sel.best().silhouette(),
+          sel.best().seed(),
+          sel.sampleSize(),
+          version);
+    } else {
+      version = settings.kmeans().modelVersion().orElseGet(() -> latestModel(lake));
+      model = loadModel(lake, version);
+      LOG.info("assigning clusters with saved model {}", version);
+    }
+    Dataset<Row> segments = ctx.persist(output(Clustering.assign(tiered, model), version));
+    segments.count();
+
+    ctx.phase("segment profiles");
+    List<String> dims = new ArrayList<>();
+    settings.schemes().forEach(s -> dims.add(s.column()));
+    dims.add("pyramid_tier");
+    dims.add("cluster_label");
+    Dataset<Row> profiles = ctx.persist(profiles(segments, dims, asOfDate));
+    profiles.count();
+
+    SegmentsResult result =
+        new SegmentsResult(
+            asOf,
+            customers,
+            b.toString(),
+            String.join(" | ", warnings),
+            Arrays.toString(mean),
+            settings.pyramidBy().name().toLowerCase(Locale.ROOT),
+            Arrays.toString(thresholds),
+            Clustering.kmeansOf(model).getK(),
+            version,
+            new TreeMap<>(Clustering.labels(model)).toString(),
+            Optional.ofNullable(sel).map(SegmentsResult.Training::of));
+    Outputs.Builder<SegmentsResult> out =
+        Outputs.of(result)
+            .replace(Tables.CUSTOMER_FEATURES, asOfDate, features)
+            .replace(segmentsTable(), asOfDate, segments)
+            .replace(Tables.SEGMENT_PROFILES, asOfDate, profiles);
+    if (sel != null) {
+      String path = lake.root() + "/" + MODELS + "/" + version;
+      PipelineModel trained = model;
+      out.artifact(
+              "KMeans model " + version,
+              () -> {
+                try {
+                  trained.write().overwrite().save(path);
+                } catch (IOException e) {
+                  throw new IllegalStateException(
+                      "cannot save the KMeans model to " + path + ": " + e, e);
+                }
+              })
+          .write(Tables.CLUSTER_SELECTION, selectionRows(lake, sel, version, asOfDate));
+    }
+    return out.build();
+  }
+
+  /** gold.customer_segments with one column per configured classification scheme. */
+  Table segmentsTable() {
+    List<StructField> schemes = new ArrayList<>();
+    for (SegmentScheme s : settings.schemes()) {
+      StructField declared =
+          Tables.CUSTOMER_SEGMENTS.schema().getFieldIndex(s.column()).isDefined()
+              ? Tables.CUSTOMER_SEGMENTS.schema().apply(s.column())
+              : new StructField(s.column(), DataTypes.StringType, true, Metadata.empty())
+                  .withComment(
+                      "Class of the customer in the scheme segments.schemes." + s.column() + ".");
+      schemes.add(declared);
+    }
+    return Tables.CUSTOMER_SEGMENTS.withSlot(schemes);
   }
 
   /** Adds pyramid_value: net spend, or gold.clv's clv (0 for customers without one). */
-  private Dataset<Row> withPyramidValue(Dataset<Row> scored) {
+  private Dataset<Row> withPyramidValue(Lake lake, Dataset<Row> scored) {
     if (settings.pyramidBy() == SegmentsSettings.PyramidBy.MONETARY) {
       return scored.withColumn("pyramid_value", col("monetary"));
     }
     if (!lake.exists(Tables.CLV)) {
       throw new ConfigError(
-          "segments.pyramid.by = clv needs gold.clv: run `bin/crmlake clv` first, or set"
-              + " segments.pyramid.by = monetary");
+          "segments.pyramid.by = clv needs gold.clv, which does not exist yet: run `bin/crmlake"
+              + " clv` first, or set segments.pyramid.by = monetary");
     }
     Dataset<Row> clv =
         lake.read(Tables.CLV).select(col("customer_id"), col("clv").as("pyramid_value"));
@@ -276,33 +290,8 @@ public final class SegmentsJob {
             col("median_monetary"));
   }
 
-  private static void record(Map<String, String> m, Selection sel) {
-    Map<Integer, Double> bestPerK = new TreeMap<>();
-    for (Trial t : sel.trials()) {
-      if (!Double.isNaN(t.silhouette())) {
-        bestPerK.merge(t.k(), t.silhouette(), Math::max);
-      }
-    }
-    List<String> parts = new ArrayList<>();
-    bestPerK.forEach((k, s) -> parts.add(k + "=" + String.format("%.4f", s)));
-    m.put("silhouette_by_k", String.join(", ", parts));
-    m.put("k", String.valueOf(sel.best().k()));
-    m.put("silhouette", String.format("%.4f", sel.best().silhouette()));
-    m.put("seed", String.valueOf(sel.best().seed()));
-    m.put("selection_sample", String.valueOf(sel.sampleSize()));
-  }
-
-  private Dataset<Row> selectionRows(Selection sel, String version, java.sql.Date asOf) {
-    StructType schema =
-        new StructType()
-            .add("model_version", DataTypes.StringType)
-            .add("as_of_date", DataTypes.DateType)
-            .add("k", DataTypes.IntegerType)
-            .add("seed", DataTypes.LongType)
-            .add("silhouette", DataTypes.DoubleType)
-            .add("cost", DataTypes.DoubleType)
-            .add("sample_size", DataTypes.LongType)
-            .add("chosen", DataTypes.BooleanType);
+  private static Dataset<Row> selectionRows(
+      Lake lake, Selection sel, String version, java.sql.Date asOf) {
     List<Row> rows = new ArrayList<>();
     for (Trial t : sel.trials()) {
       rows.add(
@@ -316,15 +305,15 @@ public final class SegmentsJob {
               sel.sampleSize(),
               t.equals(sel.best())));
     }
-    return lake.spark().createDataFrame(rows, schema);
+    return lake.spark().createDataFrame(rows, Tables.CLUSTER_SELECTION.schema());
   }
 
-  private String modelsDir() {
+  private static String modelsDir(Lake lake) {
     return lake.root() + "/" + MODELS;
   }
 
-  private PipelineModel loadModel(String version) {
-    String path = modelsDir() + "/" + version;
+  private static PipelineModel loadModel(Lake lake, String version) {
+    String path = modelsDir(lake) + "/" + version;
     Path p = new Path(path);
     try {
       FileSystem fs =
@@ -333,7 +322,7 @@ public final class SegmentsJob {
         throw ConfigError.invalid(
             "segments.kmeans.model-version",
             version,
-            "must name a saved model under " + modelsDir());
+            "must name a saved model under " + modelsDir(lake));
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + path + ": " + e, e);
@@ -341,34 +330,25 @@ public final class SegmentsJob {
     return PipelineModel.load(path);
   }
 
-  /** The newest saved model version (versions sort by time). */
-  private String latestModel() {
-    Path dir = new Path(modelsDir());
-    FileSystem fs =
-        LakePaths.fileSystem(dir, lake.spark().sparkContext().hadoopConfiguration(), "lake.root");
-    try {
-      String latest = null;
-      if (fs.exists(dir)) {
-        for (FileStatus s : fs.listStatus(dir)) {
-          String name = s.getPath().getName();
-          if (s.isDirectory() && (latest == null || name.compareTo(latest) > 0)) {
-            latest = name;
-          }
-        }
-      }
-      if (latest == null) {
-        throw new ConfigError(
-            "segments.kmeans.retrain = false, but no saved model exists under "
-                + dir
-                + ": run segments with retrain = true first");
-      }
-      return latest;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot list models at " + dir + ": " + e, e);
+  /**
+   * The newest model a training run committed: the chosen trial of gold.cluster_selection, which is
+   * written after the model is saved, so a run that failed after saving its model is ignored.
+   */
+  private static String latestModel(Lake lake) {
+    String none =
+        "segments.kmeans.retrain = false, but no trained model exists: run segments with"
+            + " retrain = true first";
+    if (!lake.exists(Tables.CLUSTER_SELECTION)) {
+      throw new ConfigError(none + " (" + Tables.CLUSTER_SELECTION + " does not exist yet)");
     }
-  }
-
-  private static String ms(long since) {
-    return String.valueOf((System.nanoTime() - since) / 1_000_000);
+    Row latest =
+        lake.read(Tables.CLUSTER_SELECTION)
+            .where(col("chosen"))
+            .agg(functions.max("model_version"))
+            .first();
+    if (latest.isNullAt(0)) {
+      throw new ConfigError(none);
+    }
+    return latest.getString(0);
   }
 }

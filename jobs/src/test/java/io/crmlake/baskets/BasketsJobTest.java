@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.RunContext;
 import io.crmlake.common.testing.SparkTestBase;
-import io.crmlake.generate.GenerateSettings;
-import io.crmlake.generate.LakeGenerator;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Path;
@@ -32,9 +29,8 @@ class BasketsJobTest extends SparkTestBase {
             "generate.start=2024-01-01",
             "generate.end=2024-09-30",
             "generate.customers-per-partition=500");
-    new LakeGenerator(spark, GenerateSettings.from(config))
-        .run(new RunContext(spark, "generate", config));
     Lake lake = lake(config);
+    Jobs.generate(lake, config);
     Jobs.ingest(lake, config, "conf/sources/sample.conf");
 
     Cli.Result r = Cli.run("baskets", "--lake", dir.toString());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.TableId;
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
@@ -116,7 +116,7 @@ class StandaloneClusterIT extends SparkTestBase {
     return p.exitValue();
   }
 
-  private static Dataset<Row> comparable(Lake lake, TableId t, String... volatileColumns) {
+  private static Dataset<Row> comparable(Lake lake, Table t, String... volatileColumns) {
     return lake.read(t).drop(volatileColumns);
   }
 
@@ -185,7 +185,7 @@ class StandaloneClusterIT extends SparkTestBase {
     DatasetAssert.assertSameRows(
         comparable(localLake, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"),
         comparable(onCluster, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"));
-    for (TableId gold :
+    for (Table gold :
         List.of(
             Tables.FREQUENT_ITEMSETS, Tables.ASSOCIATION_RULES, Tables.PRODUCT_RECOMMENDATIONS)) {
       DatasetAssert.assertSameRows(localLake.read(gold), onCluster.read(gold));

@@ -7,9 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
-import io.crmlake.common.run.RunContext;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestResult;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +35,8 @@ class LakeGeneratorTest extends SparkTestBase {
     };
   }
 
-  private JobResult generate(CrmlakeConfig config) {
-    return new LakeGenerator(spark, GenerateSettings.from(config))
-        .run(new RunContext(spark, "generate", config));
+  private GenerateResult generate(CrmlakeConfig config) {
+    return Jobs.generate(lake(config), config);
   }
 
   private static Map<String, String> contents(Path orders) throws Exception {
@@ -65,14 +63,15 @@ class LakeGeneratorTest extends SparkTestBase {
     assertEquals(a, contents(dir.resolve("b/landing/orders")));
     assertNotEquals(a, contents(dir.resolve("c/landing/orders")));
     // Same parameters again: nothing is rewritten.
-    JobResult again = generate(config(dir.resolve("a"), small(dir, 7)));
-    assertEquals("same parameters as _manifest.json", again.metrics().get("skipped"));
+    GenerateResult again = generate(config(dir.resolve("a"), small(dir, 7)));
+    assertTrue(again.skipped(), "same parameters as _manifest.json: nothing to do");
+    assertEquals(0, again.lines());
   }
 
   @Test
   void ingestSortsEveryPlantedAnomalyAsTheGroundTruthSays() {
     CrmlakeConfig config = config(dir, small(dir, 11));
-    JobResult gen = generate(config);
+    GenerateResult gen = generate(config);
     Map<String, Long> truth = new HashMap<>();
     for (Row r :
         spark
@@ -88,7 +87,7 @@ class LakeGeneratorTest extends SparkTestBase {
     }
 
     Lake lake = lake(config);
-    JobResult r = Jobs.ingest(lake, config, "conf/sources/sample.conf");
+    IngestResult r = Jobs.ingest(lake, config, "conf/sources/sample.conf");
     assertEquals(gen.outputRows(), r.inputRows(), "every generated line is read");
     assertEquals(truth.get("duplicate"), r.skippedRows());
     Map<String, Long> reasons = new HashMap<>();

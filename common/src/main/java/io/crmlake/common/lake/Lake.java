@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -16,13 +17,16 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The thin I/O layer around the jobs: where each table lives ({@code <root>/<layer>/<table>}),
- * Delta reads, atomic overwrites, appends and insert-only merges, and catalog registration so that
- * {@code silver.transactions} resolves by name.
+ * Delta reads, writes in the mode each table's declaration gives (atomic overwrites, partition
+ * replacements, appends and insert-only merges) with the declared comments, and catalog
+ * registration so that {@code silver.transactions} resolves by name.
  *
  * <p>With {@code lake.catalog = lake} (the local default) the lake folder is the catalog: each new
  * session registers the Delta tables it finds under the root in Spark's in-memory catalog. There is
@@ -52,36 +56,68 @@ public final class Lake {
     return settings.root() + "/" + table.layer() + "/" + table.name();
   }
 
+  public boolean exists(Table table) {
+    return exists(table.id());
+  }
+
   public boolean exists(TableId table) {
     return DeltaTable.isDeltaTable(spark, path(table));
   }
 
-  /** Reads a table; a missing table is an error that says which job writes it. */
-  public Dataset<Row> read(TableId table) {
+  public String path(Table table) {
+    return path(table.id());
+  }
+
+  /** Reads a table; a missing table is an error (exit 2) that names the job that writes it. */
+  public Dataset<Row> read(Table table) {
     if (!exists(table)) {
       throw new MissingTableException(table, path(table));
     }
     return spark.read().format("delta").load(path(table));
   }
 
-  /** Replaces the table's content in one Delta commit; readers see the old or the new version. */
-  public void overwrite(TableId table, Dataset<Row> data, String... partitionBy) {
+  /**
+   * Writes a run's rows to a table the way its declaration says, in one Delta commit, then brings
+   * the Delta table and column comments in line with the declaration. {@code rows} must already
+   * conform to the declaration ({@link Table#conform}); {@code partition} is the value a
+   * replace-partition write replaces.
+   */
+  public void write(Table table, Dataset<Row> rows, Optional<Object> partition) {
+    switch (table.mode()) {
+      case OVERWRITE -> overwrite(table, rows);
+      case REPLACE_PARTITION ->
+          replacePartition(
+              table,
+              rows,
+              table.partitionBy().get(0),
+              partition.orElseThrow(
+                  () -> new IllegalArgumentException(table + ": no partition value to replace")));
+      case APPEND -> append(table, rows);
+      case INSERT_NEW -> insertNew(table, rows);
+    }
+    describe(table);
+  }
+
+  /**
+   * Replaces the table's content in one Delta commit. Jobs write through {@link
+   * io.crmlake.common.run.JobRunner}; this is for test fixtures and tools.
+   */
+  public void overwrite(Table table, Dataset<Row> data) {
     data.write()
         .format("delta")
         .mode("overwrite")
         .option("overwriteSchema", "true")
-        .partitionBy(partitionBy)
+        .partitionBy(table.partitionBy().toArray(new String[0]))
         .save(path(table));
-    register(table);
+    register(table.id());
   }
 
   /**
-   * Replaces the rows whose {@code column} equals {@code value} (a date or string) in one Delta
-   * commit, leaving every other value's rows as they were; the table is partitioned by {@code
-   * column}. New columns are added to the table's schema. Each row of {@code data} must carry that
-   * value (Delta checks it).
+   * Replaces the rows whose partition column equals {@code value} (a date or string), leaving every
+   * other value's rows as they were. New columns are added to the table's schema. Each row of
+   * {@code data} must carry that value (Delta checks it).
    */
-  public void replacePartition(TableId table, Dataset<Row> data, String column, Object value) {
+  private void replacePartition(Table table, Dataset<Row> data, String column, Object value) {
     if (!exists(table)) {
       data.write().format("delta").partitionBy(column).save(path(table));
     } else {
@@ -92,40 +128,66 @@ public final class Lake {
           .option("mergeSchema", "true")
           .save(path(table));
     }
-    register(table);
+    register(table.id());
   }
 
-  /** Appends in one Delta commit (creating the table if needed). */
-  public void append(TableId table, Dataset<Row> data) {
-    data.write().format("delta").mode("append").save(path(table));
-    register(table);
+  private void append(Table table, Dataset<Row> data) {
+    data.write().format("delta").mode("append").option("mergeSchema", "true").save(path(table));
+    register(table.id());
   }
 
   /**
-   * Inserts the rows whose key is not yet in the table, in one Delta commit (MERGE with only a
-   * not-matched insert). The caller makes keys unique within {@code data}. Returns the number of
-   * rows inserted.
+   * Inserts the rows whose key is not yet in the table (MERGE with only a not-matched insert). The
+   * caller makes keys unique within {@code data}. A merge that inserts nothing commits nothing.
    */
-  public long insertNew(TableId table, Dataset<Row> data, String... keys) {
+  private void insertNew(Table table, Dataset<Row> data) {
     if (!exists(table)) {
       append(table, data);
-      return lastOperationMetric(table, "numOutputRows");
+      return;
     }
     String condition =
-        Arrays.stream(keys).map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
-    DeltaTable target = DeltaTable.forPath(spark, path(table));
-    long before = target.history(1).first().<Long>getAs("version");
-    target.as("t").merge(data.as("s"), condition).whenNotMatched().insertAll().execute();
-    register(table);
-    // A merge that inserts nothing commits nothing: the version tells.
-    long after = target.history(1).first().<Long>getAs("version");
-    return after == before ? 0L : lastOperationMetric(table, "numTargetRowsInserted");
+        table.keys().stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
+    DeltaTable.forPath(spark, path(table))
+        .as("t")
+        .merge(data.as("s"), condition)
+        .whenNotMatched()
+        .insertAll()
+        .execute();
+    register(table.id());
   }
 
-  private long lastOperationMetric(TableId table, String metric) {
-    Row last = DeltaTable.forPath(spark, path(table)).history(1).select("operationMetrics").first();
-    scala.collection.Map<String, String> metrics = last.getMap(0);
-    return metrics.contains(metric) ? Long.parseLong(metrics.apply(metric)) : -1L;
+  /**
+   * Sets the Delta table comment and column comments to the declaration's where they differ (a
+   * table written before its comments were declared, or whose comments changed). A table whose
+   * comments already agree gets no commit.
+   */
+  void describe(Table table) {
+    String target = "delta.`" + path(table).replace("`", "``") + "`";
+    DeltaTable delta = DeltaTable.forPath(spark, path(table));
+    String description = delta.detail().select("description").first().getString(0);
+    if (!table.comment().equals(description)) {
+      spark.sql(
+          "ALTER TABLE "
+              + target
+              + " SET TBLPROPERTIES ('comment' = "
+              + quote(table.comment())
+              + ")");
+    }
+    StructType actual = delta.toDF().schema();
+    for (StructField f : table.schema().fields()) {
+      if (actual.getFieldIndex(f.name()).isEmpty()) {
+        continue;
+      }
+      String want = Table.commentOf(f);
+      if (!want.equals(Table.commentOf(actual.apply(f.name())))) {
+        spark.sql(
+            "ALTER TABLE " + target + " ALTER COLUMN `" + f.name() + "` COMMENT " + quote(want));
+      }
+    }
+  }
+
+  private static String quote(String text) {
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   /**
@@ -193,15 +255,18 @@ public final class Lake {
     return found;
   }
 
-  /** A table a job needs does not exist yet. */
+  /** A table a job needs does not exist yet: names the job to run first. */
   public static final class MissingTableException extends ConfigError {
-    public MissingTableException(TableId table, String path) {
+    public MissingTableException(Table table, String path) {
       super(
-          "table "
-              + table
-              + " does not exist yet (expected at "
+          table
+              + " does not exist yet: "
+              + (table.producer().equals(Tables.EVERY_JOB)
+                  ? "run any job"
+                  : "run `bin/crmlake " + table.producer() + "`")
+              + " first (no Delta table at "
               + path
-              + "); run the job that writes it first (see README, table reference)");
+              + ")");
     }
   }
 }

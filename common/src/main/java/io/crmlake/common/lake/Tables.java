@@ -1,56 +1,444 @@
 package io.crmlake.common.lake;
 
-import java.util.List;
+import static org.apache.spark.sql.types.DataTypes.BooleanType;
+import static org.apache.spark.sql.types.DataTypes.DateType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.IntegerType;
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
 
-/** Names of every table crmlake writes. The README's table reference follows this list. */
+import java.util.List;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.MapType;
+
+/**
+ * Every table crmlake writes, declared once: name, producing job, write mode, partitioning, schema
+ * and the meaning of the table and of each column. The writes, the Delta comments ({@code DESCRIBE
+ * TABLE EXTENDED}), the schema check of every run, {@code docs/tables.md} and the README's table
+ * index all come from these declarations ({@code bin/crmlake docs} regenerates the documents).
+ * {@link #ALL} is also the order in which a run writes its tables.
+ */
 public final class Tables {
   public static final List<String> LAYERS = List.of("bronze", "silver", "gold", "ops");
 
-  /** Every source record as read, once: raw text, parsed fields, file and position. */
-  public static final TableId TRANSACTIONS_RAW = TableId.of("bronze", "transactions_raw");
+  /** The producer of the run log: every job writes a row. */
+  public static final String EVERY_JOB = "every job";
 
-  /** Clean, typed order lines: one row per valid source record. */
-  public static final TableId TRANSACTIONS = TableId.of("silver", "transactions");
+  private static final DataType STRINGS = new ArrayType(StringType, true);
+  private static final DataType MONEY = DataTypes.createDecimalType(18, 2);
+  private static final DataType PRICE = DataTypes.createDecimalType(18, 4);
 
-  /** Quarantine: every source record that failed validation, with a reason. */
-  public static final TableId TRANSACTIONS_REJECTED = TableId.of("silver", "transactions_rejected");
+  public static final Table TRANSACTIONS_RAW =
+      Table.builder("bronze", "transactions_raw", "ingest")
+          .comment(
+              "Every distinct source record once, valid or not, as read from the landing files:"
+                  + " raw text, parsed fields, file and position.")
+          .insertNew("line_id")
+          .column("line_id", StringType, "Deterministic record id (see silver.transactions).")
+          .column("source", StringType, "Source name, e.g. sample or cdnow_master.")
+          .column("source_file", StringType, "URI of the landing file.")
+          .column("file_path", StringType, "Path of the landing file below the source location.")
+          .column("record_pos", LongType, "Byte offset of the record in its file, or row index.")
+          .column(
+              "item_pos", IntegerType, "Index of the item in a basket-list record; 0 otherwise.")
+          .column("raw_record", StringType, "The record as read.")
+          .column("fields", new MapType(StringType, StringType, true), "Source column → text.")
+          .column("parse_error", StringType, "Why the record could not be split, if it could not.")
+          .column("ingest_run_id", StringType, "The ingest run that stored it (ops.job_runs).")
+          .column("ingested_at", TimestampType, "When it was stored.")
+          .build();
 
-  /** Frequent itemsets of the baskets job. */
-  public static final TableId FREQUENT_ITEMSETS = TableId.of("gold", "frequent_itemsets");
+  public static final Table TRANSACTIONS_REJECTED =
+      Table.builder("silver", "transactions_rejected", "ingest")
+          .comment(
+              "The quarantine: one row per source record that failed validation, with the reason.")
+          .insertNew("line_id")
+          .column("line_id", StringType, "Deterministic record id (see silver.transactions).")
+          .column("source", StringType, "Source name.")
+          .column("source_file", StringType, "URI of the landing file.")
+          .column("record_pos", LongType, "Byte offset of the record in its file, or row index.")
+          .column(
+              "item_pos", IntegerType, "Index of the item in a basket-list record; 0 otherwise.")
+          .column("raw_record", StringType, "The record as read.")
+          .column(
+              "reason_code",
+              StringType,
+              "MALFORMED_RECORD, MISSING_FIELD, BAD_TIMESTAMP, BAD_NUMBER, NEGATIVE_PRICE or"
+                  + " ZERO_QUANTITY (README, Ingest).")
+          .column("reason", StringType, "Readable reason naming the column and the bad value.")
+          .column("ingest_run_id", StringType, "The ingest run that rejected it (ops.job_runs).")
+          .column("rejected_at", TimestampType, "When it was rejected.")
+          .build();
 
-  /** Association rules with interest measures. */
-  public static final TableId ASSOCIATION_RULES = TableId.of("gold", "association_rules");
+  public static final Table TRANSACTIONS =
+      Table.builder("silver", "transactions", "ingest")
+          .comment(
+              "Clean, typed order lines: one row per valid source record, stored exactly once.")
+          .insertNew("line_id")
+          .column(
+              "line_id",
+              StringType,
+              "Deterministic id: SHA-256 (128 bits, hex) of the source name and the record's"
+                  + " identity (its line-key columns, else file path and byte offset, plus item"
+                  + " index for basket lists).")
+          .column("source", StringType, "Source name (sample, cdnow_master, …).")
+          .column(
+              "order_id",
+              StringType,
+              "The source's order id; <file>:<offset> for basket lists;"
+                  + " <customer_id>@<order_date> for sources without order ids.")
+          .column(
+              "customer_id",
+              StringType,
+              "Customer id; null for sales without a customer (kept; customer-level jobs leave"
+                  + " them out).")
+          .column("order_ts", TimestampType, "Order time in UTC (midnight for dates only).")
+          .column("order_date", DateType, "UTC date of order_ts.")
+          .column(
+              "product_id",
+              StringType,
+              "Product id; the product name when the source has names only; null without products.")
+          .column("product_name", StringType, "Product name (= id when the source has ids only).")
+          .column("category", StringType, "Product category, when the source has one.")
+          .column("quantity", DoubleType, "Quantity; 1 when the source has none; negative: return.")
+          .column("unit_price", PRICE, "Unit price; amount / quantity for line-amount sources.")
+          .column("amount", MONEY, "Line amount: quantity × unit price rounded to cents.")
+          .column(
+              "is_return",
+              BooleanType,
+              "Negative quantity or amount, or an order id with the source's cancel-prefix.")
+          .column("source_file", StringType, "URI of the landing file.")
+          .column("ingest_run_id", StringType, "The ingest run that stored it (ops.job_runs).")
+          .column("ingested_at", TimestampType, "When it was stored.")
+          .build();
 
-  /** Next-product recommendations per customer. */
-  public static final TableId PRODUCT_RECOMMENDATIONS =
-      TableId.of("gold", "product_recommendations");
+  public static final Table FREQUENT_ITEMSETS =
+      Table.builder("gold", "frequent_itemsets", "baskets")
+          .comment(
+              "Frequent itemsets of the baskets job (FP-Growth): itemsets held by at least"
+                  + " baskets.min-support of the baskets.")
+          .overwrite()
+          .column("items", STRINGS, "The items (product ids or categories), sorted.")
+          .column("size", IntegerType, "Number of items.")
+          .column("count", LongType, "Baskets holding every item.")
+          .column("support", DoubleType, "count / baskets.")
+          .build();
 
-  /** Behaviour features per customer and as-of date (shared by segments, churn and CLV). */
-  public static final TableId CUSTOMER_FEATURES = TableId.of("gold", "customer_features");
+  public static final Table ASSOCIATION_RULES =
+      Table.builder("gold", "association_rules", "baskets")
+          .comment(
+              "Association rules A → C (single-item consequent) with interest measures and a"
+                  + " redundancy flag.")
+          .overwrite()
+          .column(
+              "rule_id", StringType, "Stable id of the rule (hash of antecedent and consequent).")
+          .column("antecedent", STRINGS, "Items of A, sorted.")
+          .column("antecedent_names", STRINGS, "Names of the items of A, in the same order.")
+          .column("consequent", StringType, "The item C.")
+          .column("consequent_name", StringType, "Name of C.")
+          .column("antecedent_size", IntegerType, "Number of items in A.")
+          .column("count", LongType, "Baskets holding A and C.")
+          .column("antecedent_support", DoubleType, "Share of baskets holding A.")
+          .column("consequent_support", DoubleType, "Share of baskets holding C.")
+          .column("support", DoubleType, "Share of baskets holding A and C.")
+          .column("confidence", DoubleType, "support / antecedent_support.")
+          .column("lift", DoubleType, "confidence / consequent_support.")
+          .column("leverage", DoubleType, "support − antecedent_support × consequent_support.")
+          .column(
+              "conviction",
+              DoubleType,
+              "(1 − consequent_support) / (1 − confidence); Infinity when confidence is 1.")
+          .column(
+              "is_redundant",
+              BooleanType,
+              "A rule with the same consequent and a proper-subset antecedent has at least this"
+                  + " confidence.")
+          .build();
 
-  /** RFM scores, classes per scheme, pyramid tier and cluster per customer and as-of date. */
-  public static final TableId CUSTOMER_SEGMENTS = TableId.of("gold", "customer_segments");
+  public static final Table PRODUCT_RECOMMENDATIONS =
+      Table.builder("gold", "product_recommendations", "baskets")
+          .comment(
+              "Top-N next products per customer, from the rules that fire on what the customer"
+                  + " bought in the last baskets.recent-days days.")
+          .overwrite()
+          .column("customer_id", StringType, "Customer id.")
+          .column("rank", IntegerType, "1 = best.")
+          .column("item", StringType, "Recommended item (not bought in the window).")
+          .column("item_name", StringType, "Its name.")
+          .column("score", DoubleType, "confidence × lift of the best rule that fires.")
+          .column("confidence", DoubleType, "Confidence of that rule.")
+          .column("lift", DoubleType, "Lift of that rule.")
+          .column("rule_id", StringType, "That rule (gold.association_rules).")
+          .column("because_bought", STRINGS, "The rule's antecedent: the explanation.")
+          .column("as_of_date", DateType, "Last order date of the data the window ends on.")
+          .build();
 
-  /** Size, revenue share and R/F/M statistics of every class, tier and cluster per as-of date. */
-  public static final TableId SEGMENT_PROFILES = TableId.of("gold", "segment_profiles");
+  public static final Table CUSTOMER_FEATURES =
+      Table.builder("gold", "customer_features", "segments")
+          .comment(
+              "Behaviour features per customer and as-of date, from the lines dated strictly"
+                  + " before it; shared by every customer-level job.")
+          .replacePartition("as_of_date")
+          .column("customer_id", StringType, "Customer id (customers with at least one sale).")
+          .column("as_of_date", DateType, "Features use the lines dated strictly before it.")
+          .column("first_purchase_date", DateType, "First purchase before the as-of date.")
+          .column("last_purchase_date", DateType, "Last purchase before the as-of date.")
+          .column("recency_days", IntegerType, "as_of_date − last_purchase_date (≥ 1).")
+          .column("frequency", LongType, "Distinct orders.")
+          .column("purchase_days", LongType, "Distinct days with a purchase.")
+          .column("monetary", DoubleType, "Net spend: sales − returns.")
+          .column("gross_sales", DoubleType, "Sales before returns.")
+          .column("returned_amount", DoubleType, "Amount returned.")
+          .column("tenure_days", IntegerType, "as_of_date − first_purchase_date.")
+          .column("avg_order_value", DoubleType, "monetary / frequency.")
+          .column(
+              "avg_gap_days",
+              DoubleType,
+              "Days from first to last purchase / (purchase_days − 1); null with one day.")
+          .column("distinct_categories", LongType, "Distinct product categories bought.")
+          .column("return_rate", DoubleType, "returned_amount / gross_sales.")
+          .build();
 
-  /** Silhouette of every (K, seed) tried by the segments job, per model version. */
-  public static final TableId CLUSTER_SELECTION = TableId.of("gold", "cluster_selection");
+  public static final Table CUSTOMER_SEGMENTS =
+      Table.builder("gold", "customer_segments", "segments")
+          .comment(
+              "RFM scores and classes, value pyramid tier and KMeans cluster per customer and"
+                  + " as-of date.")
+          .replacePartition("as_of_date")
+          .column("customer_id", StringType, "Customer id.")
+          .column("as_of_date", DateType, "Date the segments describe (features before it).")
+          .column("recency_days", IntegerType, "Days since the last purchase.")
+          .column("frequency", LongType, "Distinct orders.")
+          .column("monetary", DoubleType, "Net spend.")
+          .column("r_score", IntegerType, "Recency score 1–5 (5 = most recent) by quantiles.")
+          .column("f_score", IntegerType, "Frequency score 1–5 by quantiles.")
+          .column("m_score", IntegerType, "Monetary score 1–5 by quantiles.")
+          .column("rfm_cell", StringType, "The three scores, e.g. 545.")
+          .column(
+              "rfm_segment",
+              StringType,
+              "English RFM segment (Champions, Loyal, At Risk, …) from the R score and the"
+                  + " rounded mean of F and M (scheme segments.schemes.rfm_segment).")
+          .column(
+              "value_class",
+              StringType,
+              "Classic 8-class RFM value class (Important Value, …): R, F, M high or low"
+                  + " against the mean (scheme segments.schemes.value_class).")
+          .slot(
+              "rfm_cell",
+              StringType,
+              "One column per classification scheme of segments.schemes: the customer's class",
+              "rfm_segment",
+              "value_class")
+          .column("pyramid_tier", StringType, "Value pyramid tier (Platinum, Gold, Iron, Lead).")
+          .column("pyramid_value", DoubleType, "What the pyramid ranks: monetary or gold.clv.clv.")
+          .column("cluster_id", IntegerType, "KMeans cluster.")
+          .column("cluster_label", StringType, "Cluster described from its centre.")
+          .column("model_version", StringType, "The saved KMeans model that assigned the cluster.")
+          .build();
 
-  /** Customer lifetime value per customer (BG/NBD + Gamma-Gamma). */
-  public static final TableId CLV = TableId.of("gold", "clv");
+  public static final Table SEGMENT_PROFILES =
+      Table.builder("gold", "segment_profiles", "segments")
+          .comment(
+              "Size, revenue share and R/F/M statistics of every class, tier and cluster per as-of"
+                  + " date.")
+          .replacePartition("as_of_date")
+          .column("as_of_date", DateType, "Date the segments describe.")
+          .column(
+              "dimension",
+              StringType,
+              "value_class, rfm_segment (or another scheme), pyramid_tier or cluster.")
+          .column("segment", StringType, "The class, tier or cluster label.")
+          .column("customers", LongType, "Customers in the segment.")
+          .column("customer_share", DoubleType, "customers / all customers.")
+          .column("revenue", DoubleType, "Net spend of the segment.")
+          .column("revenue_share", DoubleType, "revenue / all revenue.")
+          .column("mean_recency_days", DoubleType, "Mean recency (days).")
+          .column("median_recency_days", DoubleType, "Median recency (approximate).")
+          .column("mean_frequency", DoubleType, "Mean frequency.")
+          .column("median_frequency", DoubleType, "Median frequency (approximate).")
+          .column("mean_monetary", DoubleType, "Mean net spend.")
+          .column("median_monetary", DoubleType, "Median net spend (approximate).")
+          .build();
 
-  /** Parameters and fit statistics of every BG/NBD and Gamma-Gamma fit. */
-  public static final TableId CLV_MODELS = TableId.of("gold", "clv_models");
+  public static final Table CLUSTER_SELECTION =
+      Table.builder("gold", "cluster_selection", "segments")
+          .comment(
+              "Every KMeans trial (K, seed) of every training run, with its silhouette: how K was"
+                  + " chosen.")
+          .append()
+          .column("model_version", StringType, "The model the training run saved.")
+          .column("as_of_date", DateType, "As-of date of the training run.")
+          .column("k", IntegerType, "Number of clusters tried.")
+          .column("seed", LongType, "Random seed of the trial.")
+          .column("silhouette", DoubleType, "Silhouette (squared Euclidean) on the sample.")
+          .column("cost", DoubleType, "KMeans cost (within-cluster sum of squares).")
+          .column("sample_size", LongType, "Customers in the selection sample.")
+          .column("chosen", BooleanType, "The trial whose K and seed were fit on all customers.")
+          .build();
 
-  /** Predicted vs actual holdout purchases of every calibration fit. */
-  public static final TableId CLV_VALIDATION = TableId.of("gold", "clv_validation");
+  public static final Table CLV =
+      Table.builder("gold", "clv", "clv")
+          .comment(
+              "Customer lifetime value per customer and observation end (BG/NBD + Gamma-Gamma,"
+                  + " full fit).")
+          .replacePartition("observation_end")
+          .column("customer_id", StringType, "Customer id.")
+          .column("observation_end", DateType, "Last day of data used (inclusive).")
+          .column("first_purchase_date", DateType, "First purchase.")
+          .column("last_purchase_date", DateType, "Last purchase up to observation_end.")
+          .column("frequency", DoubleType, "x: repeat purchase days.")
+          .column("recency", DoubleType, "t_x: first to last purchase, in time_unit.")
+          .column("t", DoubleType, "T: first purchase to observation end, in time_unit.")
+          .column(
+              "monetary_value",
+              DoubleType,
+              "Mean repeat-purchase value (same-day sales summed); null when x = 0.")
+          .column("p_alive", DoubleType, "Probability the customer is still active (BG/NBD).")
+          .column("expected_purchases", DoubleType, "Expected purchases over the next horizon.")
+          .column("expected_avg_order_value", DoubleType, "Expected order value (Gamma-Gamma).")
+          .column("clv", DoubleType, "Discounted expected value over the horizon (README, CLV).")
+          .column("horizon", DoubleType, "Horizon in time units (clv.horizon).")
+          .column("time_unit", StringType, "day, week or month (clv.time-unit).")
+          .column("model_version", StringType, "The run whose fit scored it (gold.clv_models).")
+          .build();
 
-  /** One row per job run (also failed ones). */
-  public static final TableId JOB_RUNS = TableId.of("ops", "job_runs");
+  public static final Table CLV_MODELS =
+      Table.builder("gold", "clv_models", "clv")
+          .comment(
+              "Parameters and fit statistics of every BG/NBD and Gamma-Gamma fit (calibration and"
+                  + " full) of every clv run.")
+          .append()
+          .column("model_version", StringType, "The clv run.")
+          .column("model", StringType, "bgnbd or gamma_gamma.")
+          .column(
+              "fit",
+              StringType,
+              "calibration (data to clv.calibration-end, checked on the holdout) or full (data to"
+                  + " clv.observation-end; scores gold.clv).")
+          .column("period_start", DateType, "First transaction date of the fit.")
+          .column("period_end", DateType, "Last day of the fit's data.")
+          .column("time_unit", StringType, "day, week or month.")
+          .column("customers", LongType, "Customers fitted.")
+          .column("likelihood", StringType, "grouped or per-customer likelihood rows.")
+          .column("likelihood_rows", LongType, "Rows of the likelihood.")
+          .column(
+              "params",
+              new MapType(StringType, DoubleType, true),
+              "Parameters by the papers' names: r, alpha, a, b; p, q, gamma.")
+          .column(
+              "std_errors",
+              new MapType(StringType, DoubleType, true),
+              "Standard errors (inverse observed information), same keys.")
+          .column("log_likelihood", DoubleType, "Log-likelihood at the optimum.")
+          .column("iterations", IntegerType, "L-BFGS iterations, all starts.")
+          .column("evaluations", LongType, "Likelihood passes over the data.")
+          .column("l2_penalty", DoubleType, "L2 penalty on the log-parameters.")
+          .column("fit_ms", LongType, "Fit time in milliseconds.")
+          .build();
 
-  /** One row per landing file ingested: the memory that makes ingest incremental. */
-  public static final TableId INGESTED_FILES = TableId.of("ops", "ingested_files");
+  public static final Table CLV_VALIDATION =
+      Table.builder("gold", "clv_validation", "clv")
+          .comment(
+              "Predicted vs actual holdout repeat purchases of every calibration fit, by"
+                  + " calibration frequency.")
+          .append()
+          .column("model_version", StringType, "The clv run.")
+          .column("calibration_end", DateType, "End of the calibration period (inclusive).")
+          .column("observation_end", DateType, "End of the holdout (inclusive).")
+          .column("holdout_length", DoubleType, "Holdout length in time units.")
+          .column("frequency_group", StringType, "Calibration repeat purchases 0 … 6, 7+, or all.")
+          .column("customers", LongType, "Customers in the group.")
+          .column("actual_total", DoubleType, "Actual holdout repeat purchases.")
+          .column("predicted_total", DoubleType, "Predicted holdout repeat purchases.")
+          .column("actual_mean", DoubleType, "Actual per customer.")
+          .column("predicted_mean", DoubleType, "Predicted per customer.")
+          .column("mae", DoubleType, "Mean absolute error per customer.")
+          .build();
+
+  public static final Table INGESTED_FILES =
+      Table.builder("ops", "ingested_files", "ingest")
+          .comment(
+              "One row per landing file ingested: what makes ingest incremental (a file is read"
+                  + " once per path, size and modification time).")
+          .append()
+          .column("source", StringType, "Source name.")
+          .column("file_uri", StringType, "URI of the file.")
+          .column("file_path", StringType, "Path below the source location.")
+          .column("size_bytes", LongType, "Size when ingested.")
+          .column("modification_time", TimestampType, "Modification time when ingested.")
+          .column("rows_read", LongType, "Records read.")
+          .column("rows_stored", LongType, "Records stored in silver.transactions.")
+          .column("rows_rejected", LongType, "Records quarantined.")
+          .column("rows_duplicate", LongType, "Records skipped as duplicates.")
+          .column("ingest_run_id", StringType, "The ingest run (ops.job_runs).")
+          .build();
+
+  public static final Table JOB_RUNS =
+      Table.builder("ops", "job_runs", EVERY_JOB)
+          .comment(
+              "One row per job run, also failed ones; DESCRIBE HISTORY of any table shows the run"
+                  + " id of each write (userMetadata).")
+          .append()
+          .column(
+              "run_id", StringType, "<job>-<utc time>-<random>; each Delta commit's userMetadata.")
+          .column("job", StringType, "ingest, baskets, segments, clv, generate.")
+          .column("config_hash", StringType, "Hash of the effective configuration.")
+          .column("started_at", TimestampType, "Start time.")
+          .column("ended_at", TimestampType, "End time.")
+          .column("status", StringType, "SUCCEEDED or FAILED.")
+          .column("input_rows", LongType, "Rows read.")
+          .column("output_rows", LongType, "Rows written to the job's main output.")
+          .column("quarantined_rows", LongType, "Rows quarantined.")
+          .column("skipped_rows", LongType, "Rows skipped as duplicates.")
+          .column("error_message", StringType, "Why a failed run failed.")
+          .column(
+              "metrics",
+              new MapType(StringType, StringType, true),
+              "The job's typed result, one entry per figure (counts, thresholds, model figures).")
+          .column("spark_app_id", StringType, "Spark application id.")
+          .column(
+              "phase_ms",
+              new MapType(StringType, LongType, true),
+              "Milliseconds per phase of the run (the Spark job group names).")
+          .build();
+
+  /** Every table, in the order a run writes its tables (the run log last). */
+  public static final List<Table> ALL =
+      List.of(
+          TRANSACTIONS_RAW,
+          TRANSACTIONS_REJECTED,
+          TRANSACTIONS,
+          FREQUENT_ITEMSETS,
+          ASSOCIATION_RULES,
+          PRODUCT_RECOMMENDATIONS,
+          CUSTOMER_FEATURES,
+          CUSTOMER_SEGMENTS,
+          SEGMENT_PROFILES,
+          CLUSTER_SELECTION,
+          CLV,
+          CLV_MODELS,
+          CLV_VALIDATION,
+          INGESTED_FILES,
+          JOB_RUNS);
+
+  /** A table's place in the write order. */
+  public static int order(Table table) {
+    for (int i = 0; i < ALL.size(); i++) {
+      if (ALL.get(i).id().equals(table.id())) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException(table + " is not declared in Tables.ALL");
+  }
+
+  /** The declaration of a table found in the lake, if crmlake declares it. */
+  public static java.util.Optional<Table> find(TableId id) {
+    return ALL.stream().filter(t -> t.id().equals(id)).findFirst();
+  }
 
   private Tables() {}
 }

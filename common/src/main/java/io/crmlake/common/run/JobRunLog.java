@@ -6,46 +6,31 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs a job body and records it in {@code ops.job_runs}: one row per run, on success and on
- * failure (then with the error message), before the failure propagates.
+ * failure (then with the error message), with the run's phase timings, before the failure
+ * propagates.
  */
 public final class JobRunLog {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunLog.class);
 
-  public static final StructType SCHEMA =
-      new StructType()
-          .add("run_id", DataTypes.StringType, false)
-          .add("job", DataTypes.StringType, false)
-          .add("config_hash", DataTypes.StringType, false)
-          .add("started_at", DataTypes.TimestampType, false)
-          .add("ended_at", DataTypes.TimestampType, false)
-          .add("status", DataTypes.StringType, false)
-          .add("input_rows", DataTypes.LongType, true)
-          .add("output_rows", DataTypes.LongType, true)
-          .add("quarantined_rows", DataTypes.LongType, true)
-          .add("skipped_rows", DataTypes.LongType, true)
-          .add("error_message", DataTypes.StringType, true)
-          .add("metrics", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true)
-          .add("spark_app_id", DataTypes.StringType, true);
-
   private JobRunLog() {}
 
   /** Runs {@code body}, records the run, returns the result or rethrows the failure. */
-  public static JobResult run(Lake lake, RunContext ctx, Function<RunContext, JobResult> body) {
+  public static <R extends JobResult> R run(Lake lake, RunContext ctx, Supplier<R> body) {
     LOG.info("run {} started (config {})", ctx.runId(), ctx.configHash());
-    JobResult result;
+    R result;
     try {
-      result = body.apply(ctx);
+      result = body.get();
     } catch (RuntimeException | Error e) {
+      ctx.endPhase();
       try {
         record(lake, ctx, "FAILED", null, describe(e));
       } catch (RuntimeException logFailure) {
@@ -54,19 +39,24 @@ public final class JobRunLog {
       LOG.error("run {} failed: {}", ctx.runId(), describe(e));
       throw e;
     }
+    ctx.endPhase();
     record(lake, ctx, "SUCCEEDED", result, null);
     LOG.info(
-        "run {} succeeded: input {}, output {}, quarantined {}, skipped {}",
+        "run {} succeeded: input {}, output {}, quarantined {}, skipped {}; phases (ms) {}",
         ctx.runId(),
         result.inputRows(),
         result.outputRows(),
         result.quarantinedRows(),
-        result.skippedRows());
+        result.skippedRows(),
+        ctx.phaseMillis());
     return result;
   }
 
   private static String describe(Throwable e) {
     String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+    if (e instanceof Error) {
+      msg = e.getClass().getName() + ": " + msg;
+    }
     return msg.length() > 4000 ? msg.substring(0, 4000) + "..." : msg;
   }
 
@@ -87,8 +77,13 @@ public final class JobRunLog {
             result == null ? null : result.skippedRows(),
             error,
             scala.jdk.javaapi.CollectionConverters.asScala(metrics),
-            lake.spark().sparkContext().applicationId());
+            lake.spark().sparkContext().applicationId(),
+            scala.jdk.javaapi.CollectionConverters.asScala(ctx.phaseMillis()));
     ctx.spark().sparkContext().setJobGroup(ctx.job() + ": record run", ctx.runId(), false);
-    lake.append(Tables.JOB_RUNS, lake.spark().createDataFrame(List.of(row), SCHEMA));
+    lake.write(
+        Tables.JOB_RUNS,
+        Tables.JOB_RUNS.conform(
+            lake.spark().createDataFrame(List.of(row), Tables.JOB_RUNS.schema())),
+        Optional.empty());
   }
 }

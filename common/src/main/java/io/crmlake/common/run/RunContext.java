@@ -1,41 +1,69 @@
 package io.crmlake.common.run;
 
 import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Identity of one job run: run id ({@code <job>-<utc time>-<random>}), job name, config hash and
- * start time. {@link #phase} names the Spark job group so the Spark UI reads like the pipeline, and
- * logs the phase.
+ * One job run as the job sees it: its identity (run id {@code <job>-<version>}, where the version
+ * {@code <utc time>-<random>} also names the models the run trains), the lake it reads, named
+ * phases (Spark job group, a log line, a timing each), and the caches the runner releases at the
+ * end.
+ *
+ * <p>{@code run.fail-at-phase = "<job>:<phase>"} makes the run fail when a phase whose name starts
+ * with {@code <phase>} begins: fault injection, for tests that prove a failed run writes nothing.
  */
 public final class RunContext {
   private static final Logger LOG = LoggerFactory.getLogger(RunContext.class);
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
-  private final String runId;
+  /** The setting that injects a failure at the start of a phase. */
+  public static final String FAIL_AT_PHASE = "run.fail-at-phase";
+
+  private final Lake lake;
   private final String job;
+  private final String version;
+  private final String runId;
   private final String configHash;
   private final Instant startedAt;
-  private final SparkSession spark;
+  private final Optional<String> failAt;
+  private final Map<String, Long> phaseMillis = new LinkedHashMap<>();
+  private final List<Dataset<?>> cached = new ArrayList<>();
+  private String phase;
+  private long phaseStart;
 
-  public RunContext(SparkSession spark, String job, CrmlakeConfig config) {
-    this.spark = spark;
+  public RunContext(Lake lake, String job, CrmlakeConfig config) {
+    this.lake = lake;
     this.job = job;
     this.startedAt = Instant.now();
     this.configHash = config.hash();
-    this.runId =
-        job + "-" + ID_TIME.format(startedAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.version = ID_TIME.format(startedAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    this.runId = job + "-" + version;
+    this.failAt = config.settings().optString(FAIL_AT_PHASE);
   }
 
   public String runId() {
     return runId;
+  }
+
+  /** The run's version, {@code <utc time>-<random>}: sorts by time; names the run's models. */
+  public String version() {
+    return version;
   }
 
   public String job() {
@@ -50,13 +78,68 @@ public final class RunContext {
     return startedAt;
   }
 
-  public SparkSession spark() {
-    return spark;
+  public Lake lake() {
+    return lake;
   }
 
-  /** Starts a named phase: sets the Spark job group and logs it. */
+  public SparkSession spark() {
+    return lake.spark();
+  }
+
+  /** Starts a named phase: ends the previous one, sets the Spark job group and logs the phase. */
   public void phase(String name) {
-    spark.sparkContext().setJobGroup(job + ": " + name, runId + " " + name, false);
+    endPhase();
+    phase = name;
+    phaseStart = System.nanoTime();
+    spark().sparkContext().setJobGroup(job + ": " + name, runId + " " + name, false);
     LOG.info("[{}] {}", job, name);
+    if (failAt.isPresent() && (job + ":" + name).startsWith(failAt.get())) {
+      throw new InjectedFailure(FAIL_AT_PHASE + " = " + failAt.get() + ": failing phase " + name);
+    }
+  }
+
+  /** Ends the current phase (if any) and records its time. */
+  void endPhase() {
+    if (phase != null) {
+      long ms = (System.nanoTime() - phaseStart) / 1_000_000;
+      phaseMillis.merge(phase, ms, Long::sum);
+      LOG.info("[{}] {}: {} ms", job, phase, ms);
+      phase = null;
+    }
+  }
+
+  /** Milliseconds per phase, in the order the phases ran. */
+  public Map<String, Long> phaseMillis() {
+    return Collections.unmodifiableMap(phaseMillis);
+  }
+
+  /** Caches {@code data} (memory, spilling to disk) until the runner releases it after the run. */
+  public <T> Dataset<T> persist(Dataset<T> data) {
+    return persist(data, StorageLevel.MEMORY_AND_DISK());
+  }
+
+  public <T> Dataset<T> persist(Dataset<T> data, StorageLevel level) {
+    track(data);
+    return data.persist(level);
+  }
+
+  /** Releases an already cached dataset with the run's other caches. */
+  public void track(Dataset<?> cachedData) {
+    cached.add(cachedData);
+  }
+
+  /** Unpersists every dataset cached through this context. */
+  void release() {
+    for (Dataset<?> d : cached) {
+      d.unpersist();
+    }
+    cached.clear();
+  }
+
+  /** The failure {@link #FAIL_AT_PHASE} injects. */
+  public static final class InjectedFailure extends RuntimeException {
+    InjectedFailure(String message) {
+      super(message);
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.crmlake.common.spark;
 
+import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.CrmlakeConfig.CatalogType;
 import io.crmlake.common.lake.Lake;
@@ -38,6 +39,27 @@ public final class SparkSessions {
     }
   }
 
+  /**
+   * A master from the config file or {@code --set} is used only when spark-submit did not set one,
+   * that is when crmlake runs in the launcher's JVM: its classes then reach no executor of a
+   * cluster (tasks would fail deep inside Spark). So a cluster master there is a usage error unless
+   * {@code spark.jars} ships the application jar.
+   */
+  static String checkLocal(String master, CrmlakeConfig config) {
+    boolean local = master.startsWith("local");
+    boolean shipsJar =
+        config.spark().conf().containsKey("spark.jars") || new SparkConf().contains("spark.jars");
+    if (!local && !shipsJar) {
+      throw ConfigError.invalid(
+          "spark.master",
+          master,
+          "is a cluster, but bin/crmlake runs Spark inside its own JVM and the executors would"
+              + " not have crmlake's classes: submit the application jar with bin/spark-submit"
+              + " (README, Running on a cluster), or set spark.conf.\"spark.jars\" to it");
+    }
+    return master;
+  }
+
   public static SparkSession create(CrmlakeConfig config, String job) {
     SparkConf submitted = new SparkConf(); // what spark-submit or -Dspark.* already set
     SparkSession.Builder builder =
@@ -49,7 +71,7 @@ public final class SparkSessions {
                 "org.apache.spark.sql.delta.catalog.DeltaCatalog")
             .config("spark.sql.session.timeZone", "UTC");
     if (!submitted.contains("spark.master")) {
-      config.spark().master().ifPresent(builder::master);
+      config.spark().master().ifPresent(master -> builder.master(checkLocal(master, config)));
     }
     if (config.lake().catalog() == CatalogType.HIVE) {
       builder.enableHiveSupport();
@@ -69,7 +91,7 @@ public final class SparkSessions {
         spark.version(),
         spark.sparkContext().appName(),
         spark.sparkContext().master(),
-        config.lake().catalog().name().toLowerCase(),
+        config.lake().catalog().name().toLowerCase(java.util.Locale.ROOT),
         config.lake().root());
     if (config.lake().catalog() == CatalogType.LAKE) {
       new Lake(spark, config.lake()).registerAll(); // in hive mode the metastore has them

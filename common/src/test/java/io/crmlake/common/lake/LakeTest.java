@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.delta.tables.DeltaTable;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -19,9 +21,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LakeTest extends SparkTestBase {
-  static final TableId T = TableId.of("silver", "things");
-  static final StructType SCHEMA =
-      new StructType().add("id", DataTypes.StringType).add("n", DataTypes.IntegerType);
+  static final Table T =
+      Table.builder("silver", "things", "test")
+          .comment("Things, by id.")
+          .insertNew("id")
+          .column("id", DataTypes.StringType, "The thing's id.")
+          .column("n", DataTypes.IntegerType, "How many.")
+          .build();
+  static final StructType SCHEMA = T.schema();
 
   @TempDir Path dir;
 
@@ -30,14 +37,26 @@ class LakeTest extends SparkTestBase {
         java.util.Arrays.stream(values).map(RowFactory::create).toList(), SCHEMA);
   }
 
+  private long versions(Lake lake) {
+    return DeltaTable.forPath(spark, lake.path(T)).history().count();
+  }
+
   @Test
   void insertNewKeepsExistingKeysAndAddsOnlyNewOnes() {
     Lake lake = lake(config(dir));
-    assertEquals(2, lake.insertNew(T, rows(new Object[] {"a", 1}, new Object[] {"b", 2}), "id"));
-    assertEquals(1, lake.insertNew(T, rows(new Object[] {"b", 20}, new Object[] {"c", 3}), "id"));
-    assertEquals(0, lake.insertNew(T, rows(new Object[] {"a", 10}), "id"));
+    lake.write(T, rows(new Object[] {"a", 1}, new Object[] {"b", 2}), Optional.empty());
+    long created = versions(lake);
+    lake.write(T, rows(new Object[] {"b", 20}, new Object[] {"c", 3}), Optional.empty());
+    assertEquals(created + 1, versions(lake), "one commit");
+    lake.write(T, rows(new Object[] {"a", 10}), Optional.empty());
+    assertEquals(created + 1, versions(lake), "a merge that inserts nothing commits nothing");
     DatasetAssert.assertSameRows(
         rows(new Object[] {"a", 1}, new Object[] {"b", 2}, new Object[] {"c", 3}), lake.read(T));
+    Row detail = DeltaTable.forPath(spark, lake.path(T)).detail().first();
+    assertEquals("Things, by id.", detail.getAs("description"));
+    assertEquals(
+        "How many.",
+        Table.commentOf(DeltaTable.forPath(spark, lake.path(T)).toDF().schema().apply("n")));
   }
 
   @Test
@@ -70,6 +89,8 @@ class LakeTest extends SparkTestBase {
     assertFalse(lake.exists(T));
     Lake.MissingTableException e =
         assertThrows(Lake.MissingTableException.class, () -> lake.read(T));
-    assertTrue(e.getMessage().contains("silver.things"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("silver.things does not exist yet: run `bin/crmlake test` first"),
+        e.getMessage());
   }
 }

@@ -1,0 +1,109 @@
+package io.crmlake.common.run;
+
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
+import io.crmlake.common.lake.Table;
+import io.crmlake.common.lake.Tables;
+import io.crmlake.common.spark.SparkSessions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RuntimeConfig;
+
+/**
+ * Runs every crmlake job the same way, for the command line, {@code demo}, spark-submit and the
+ * tests: builds (or joins) the Spark session, computes the job's outputs, checks each against its
+ * table's declaration, stores artifacts, writes the tables in the fixed order of {@link Tables#ALL}
+ * (one Delta commit each, every commit tagged with the run id), records the run in {@code
+ * ops.job_runs} with its phase timings — also when it fails — and releases the run's caches. The
+ * caller's Spark job group and Delta commit metadata are restored afterwards.
+ *
+ * <p>Because nothing is written until every computation has succeeded, a job whose computation
+ * fails leaves all its tables as they were.
+ */
+public final class JobRunner {
+  /** Delta's session setting whose value every commit records as {@code userMetadata}. */
+  public static final String COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
+
+  /** The local properties behind {@code SparkContext.setJobGroup}. */
+  private static final String[] JOB_GROUP_PROPERTIES = {
+    "spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"
+  };
+
+  private JobRunner() {}
+
+  /** Runs {@code job} in its own session (or the active one), as the command line does. */
+  public static <R extends JobResult> R run(CrmlakeConfig config, Job<R> job) {
+    return SparkSessions.with(
+        config, job.name(), spark -> run(new Lake(spark, config.lake()), config, job));
+  }
+
+  /** Runs {@code job} on {@code lake}'s session (demo runs several jobs in one session). */
+  public static <R extends JobResult> R run(Lake lake, CrmlakeConfig config, Job<R> job) {
+    RunContext ctx = new RunContext(lake, job.name(), config);
+    SparkContext sc = lake.spark().sparkContext();
+    String[] jobGroup = new String[JOB_GROUP_PROPERTIES.length];
+    for (int i = 0; i < jobGroup.length; i++) {
+      jobGroup[i] = sc.getLocalProperty(JOB_GROUP_PROPERTIES[i]);
+    }
+    RuntimeConfig conf = lake.spark().conf();
+    String commitMetadata = conf.getOption(COMMIT_METADATA).getOrElse(() -> null);
+    conf.set(COMMIT_METADATA, ctx.runId());
+    try {
+      return JobRunLog.run(lake, ctx, () -> computeAndWrite(ctx, job));
+    } finally {
+      for (int i = 0; i < jobGroup.length; i++) {
+        sc.setLocalProperty(JOB_GROUP_PROPERTIES[i], jobGroup[i]);
+      }
+      if (commitMetadata == null) {
+        conf.unset(COMMIT_METADATA);
+      } else {
+        conf.set(COMMIT_METADATA, commitMetadata);
+      }
+    }
+  }
+
+  private static <R extends JobResult> R computeAndWrite(RunContext ctx, Job<R> job) {
+    try {
+      Outputs<R> out = job.compute(ctx);
+      write(ctx, out);
+      return out.result();
+    } finally {
+      ctx.endPhase();
+      ctx.release();
+    }
+  }
+
+  /**
+   * Checks every output against its declaration first (so schema drift fails the run before any
+   * write), stores the artifacts, then writes the tables in declaration order.
+   */
+  static void write(RunContext ctx, Outputs<?> out) {
+    List<Outputs.Write> writes = new ArrayList<>(out.writes());
+    writes.sort(Comparator.comparingInt(w -> Tables.order(w.table())));
+    List<Dataset<Row>> conformed = new ArrayList<>();
+    for (Outputs.Write w : writes) {
+      if (!w.table().producer().equals(ctx.job())) {
+        throw new IllegalStateException(
+            ctx.job()
+                + " may not write "
+                + w.table()
+                + ": it is declared as written by "
+                + w.table().producer());
+      }
+      conformed.add(w.table().conform(w.rows()));
+    }
+    for (Outputs.Artifact a : out.artifacts()) {
+      ctx.phase("store " + a.name());
+      a.store().run();
+    }
+    for (int i = 0; i < writes.size(); i++) {
+      Table t = writes.get(i).table();
+      ctx.phase("write " + t);
+      ctx.lake().write(t, conformed.get(i), writes.get(i).partition());
+    }
+  }
+}
