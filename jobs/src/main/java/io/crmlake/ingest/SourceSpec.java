@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -162,7 +163,7 @@ public record SourceSpec(
       throw new ConfigError(
           file
               + ": a "
-              + format.name().toLowerCase()
+              + format.name().toLowerCase(Locale.ROOT)
               + " source without header needs columns = [...]");
     }
     List<String> lineKey = s.stringList("line-key");

@@ -3,8 +3,6 @@ package io.crmlake.segments;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.Settings;
 import java.io.Serializable;
@@ -68,46 +66,32 @@ public record SegmentScheme(
     }
   }
 
-  /** Reads {@code segments.schemes.<column>}; errors name the key and the bad value. */
-  static SegmentScheme from(String column, Config c, String key) {
+  /**
+   * Reads the scheme {@code column} of {@code schemes} (the view of {@code segments.schemes});
+   * errors name the full key and the bad value.
+   */
+  static SegmentScheme from(String column, Settings schemes) {
+    String key = schemes.key(column);
     if (!column.matches("[a-z][a-z0-9_]*")) {
       throw ConfigError.invalid(
           key, column, "must be a lower-case column name (letters, digits, underscores)");
     }
-    Type type = Settings.parseEnum(key + ".type", get(c, "type", key), Type.class);
-    Split split =
-        c.hasPath("split")
-            ? Settings.parseEnum(key + ".split", get(c, "split", key), Split.class)
-            : null;
+    Settings c = schemes.object(column);
+    Type type = c.enumValue("type", Type.class);
+    Split split = c.has("split") ? c.enumValue("split", Split.class) : Split.MEAN;
     String listKey = type == Type.SPLIT ? "classes" : "rules";
-    List<? extends Config> items;
-    try {
-      items = c.getConfigList(listKey);
-    } catch (ConfigException e) {
-      throw new ConfigError("bad setting " + key + "." + listKey + ": " + e.getMessage(), e);
-    }
     List<Rule> rules = new ArrayList<>();
-    for (int i = 0; i < items.size(); i++) {
-      Config it = items.get(i);
-      String ik = key + "." + listKey + "[" + i + "]";
-      String name = get(it, "name", ik);
+    for (Settings it : c.objectList(listKey)) {
+      String name = get(it, "name");
       if (type == Type.SPLIT) {
-        rules.add(new Rule(name, level(it, "r", ik), level(it, "f", ik), level(it, "m", ik), null));
+        rules.add(new Rule(name, level(it, "r"), level(it, "f"), level(it, "m"), null));
       } else {
-        rules.add(
-            new Rule(
-                name,
-                range(it, "r", ik),
-                range(it, "f", ik),
-                range(it, "m", ik),
-                range(it, "fm", ik)));
+        rules.add(new Rule(name, range(it, "r"), range(it, "f"), range(it, "m"), range(it, "fm")));
       }
     }
     Optional<String> fallback =
-        c.hasPath("default") ? Optional.of(get(c, "default", key)) : Optional.empty();
-    SegmentScheme s =
-        new SegmentScheme(
-            column, type, split == null ? Split.MEAN : split, List.copyOf(rules), fallback);
+        c.has("default") ? Optional.of(get(c, "default")) : Optional.empty();
+    SegmentScheme s = new SegmentScheme(column, type, split, List.copyOf(rules), fallback);
     s.checkCoverage(key);
     return s;
   }
@@ -168,32 +152,28 @@ public record SegmentScheme(
     return level == 2 ? "high" : "low";
   }
 
-  private static String get(Config c, String path, String key) {
-    try {
-      return c.getString(path).trim();
-    } catch (ConfigException e) {
-      throw new ConfigError("bad setting " + key + "." + path + ": " + e.getMessage(), e);
-    }
+  private static String get(Settings c, String key) {
+    return c.string(key).trim();
   }
 
-  private static int[] level(Config c, String dim, String key) {
-    if (!c.hasPath(dim)) {
+  private static int[] level(Settings c, String dim) {
+    if (!c.has(dim)) {
       return null;
     }
-    String v = get(c, dim, key).toLowerCase(Locale.ROOT);
+    String v = get(c, dim).toLowerCase(Locale.ROOT);
     return switch (v) {
       case "high" -> new int[] {2, 2};
       case "low" -> new int[] {1, 1};
-      default -> throw ConfigError.invalid(key + "." + dim, v, "must be high or low");
+      default -> throw ConfigError.invalid(c.key(dim), v, "must be high or low");
     };
   }
 
   /** "4-5", "3" or 3 → inclusive range within 1..5. */
-  static int[] range(Config c, String dim, String key) {
-    if (!c.hasPath(dim)) {
+  static int[] range(Settings c, String dim) {
+    if (!c.has(dim)) {
       return null;
     }
-    String v = get(c, dim, key);
+    String v = get(c, dim);
     String[] parts = v.split("-", -1);
     try {
       int lo = Integer.parseInt(parts[0].trim());
@@ -203,7 +183,7 @@ public record SegmentScheme(
       }
       return new int[] {lo, hi};
     } catch (NumberFormatException e) {
-      throw ConfigError.invalid(key + "." + dim, v, "must be a score 1-5 or a range like 4-5");
+      throw ConfigError.invalid(c.key(dim), v, "must be a score 1-5 or a range like 4-5");
     }
   }
 

@@ -1,6 +1,5 @@
 package io.crmlake.segments;
 
-import com.typesafe.config.Config;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
@@ -73,26 +72,27 @@ public record SegmentsSettings(
   public static SegmentsSettings from(CrmlakeConfig config) {
     Settings s = config.settings();
     List<SegmentScheme> schemes = new ArrayList<>();
-    Config schemesConfig = s.config().getConfig("segments.schemes");
-    for (String column : new TreeSet<>(schemesConfig.root().keySet())) {
-      String key = "segments.schemes." + column;
+    Settings schemesSettings = s.object("segments.schemes");
+    for (String column : schemesSettings.keys()) {
       if (RESERVED.contains(column)) {
-        throw ConfigError.invalid(key, column, "must not be a column name crmlake already uses");
+        throw ConfigError.invalid(
+            schemesSettings.key(column), column, "must not be a column name crmlake already uses");
       }
-      schemes.add(SegmentScheme.from(column, schemesConfig.getConfig(column), key));
+      schemes.add(SegmentScheme.from(column, schemesSettings));
     }
     List<Tier> tiers = new ArrayList<>();
-    List<? extends Config> tierList = s.config().getConfigList("segments.pyramid.tiers");
     double total = 0;
-    for (int i = 0; i < tierList.size(); i++) {
-      Config t = tierList.get(i);
-      String key = "segments.pyramid.tiers[" + i + "]";
-      double share = t.getDouble("share");
+    for (Settings t : s.objectList("segments.pyramid.tiers")) {
+      double share = t.number("share");
       if (!(share > 0 && share < 1)) {
-        throw ConfigError.invalid(key + ".share", share, "must be between 0 and 1 (exclusive)");
+        throw ConfigError.invalid(t.key("share"), share, "must be between 0 and 1 (exclusive)");
+      }
+      String name = t.string("name");
+      if (name.isBlank()) {
+        throw ConfigError.invalid(t.key("name"), "\"" + name + "\"", "must name the tier");
       }
       total += share;
-      tiers.add(new Tier(t.getString("name"), share));
+      tiers.add(new Tier(name, share));
     }
     if (tiers.size() < 2 || Math.abs(total - 1) > 1e-9) {
       throw ConfigError.invalid(

@@ -2,7 +2,12 @@ package io.crmlake.common.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -14,21 +19,39 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Validated getters over a {@link Config}: every error names the key and the bad value, in the form
  * "ingest.x must be at least 1, cannot be: 0". Used to build each job's typed settings record once,
  * at start.
+ *
+ * <p>A nested object or an element of a list of objects is read through a view ({@link #object},
+ * {@link #objectList}): its getters take keys relative to the object, and its errors name the full
+ * key, e.g. {@code segments.pyramid.tiers[0].share}.
  */
 public final class Settings {
+  /** Keys whose values are never shown in errors (the rule of the masked config log). */
+  private static final Pattern SECRET =
+      Pattern.compile("(?i).*(password|passwd|secret|token|credential|access[._-]?key).*");
+
   private final Config config;
   private final Path home;
+  private final String prefix; // "" at the root, else the view's full key and a '.'
 
   public Settings(Config config, Path home) {
-    this.config = config;
-    this.home = home;
+    this(config, home, "");
   }
 
+  private Settings(Config config, Path home, String prefix) {
+    this.config = config;
+    this.home = home;
+    this.prefix = prefix;
+  }
+
+  /** The config this view reads (for a view, the nested object's own config). */
   public Config config() {
     return config;
   }
@@ -37,12 +60,57 @@ public final class Settings {
     return home;
   }
 
+  /** The full key of {@code key} for messages: the view's key, a '.', and {@code key}. */
+  public String key(String key) {
+    return prefix + key;
+  }
+
+  /** The keys directly under this view (or the root), sorted. */
+  public List<String> keys() {
+    return new ArrayList<>(new TreeSet<>(config.root().keySet()));
+  }
+
+  /**
+   * The object at {@code key} as a view whose errors name full keys; a missing key or a value that
+   * is not an object is a {@link ConfigError}.
+   */
+  public Settings object(String key) {
+    ConfigValue v = value(key);
+    if (v.valueType() != ConfigValueType.OBJECT) {
+      throw ConfigError.invalid(key(key), shown(key(key), v), "must be an object {...}");
+    }
+    return new Settings(((ConfigObject) v).toConfig(), home, key(key) + ".");
+  }
+
+  /**
+   * The list of objects at {@code key}, each as a view whose errors name the element, e.g. {@code
+   * segments.pyramid.tiers[0].share}; an element that is not an object is a {@link ConfigError}
+   * naming it.
+   */
+  public List<Settings> objectList(String key) {
+    ConfigValue v = value(key);
+    if (v.valueType() != ConfigValueType.LIST) {
+      throw ConfigError.invalid(key(key), shown(key(key), v), "must be a list of objects [{...}]");
+    }
+    List<Settings> out = new ArrayList<>();
+    ConfigList list = (ConfigList) v;
+    for (int i = 0; i < list.size(); i++) {
+      String element = key(key) + "[" + i + "]";
+      ConfigValue e = list.get(i);
+      if (e.valueType() != ConfigValueType.OBJECT) {
+        throw ConfigError.invalid(element, shown(element, e), "must be an object {...}");
+      }
+      out.add(new Settings(((ConfigObject) e).toConfig(), home, element + "."));
+    }
+    return out;
+  }
+
   public boolean has(String key) {
     return config.hasPath(key);
   }
 
   public String string(String key) {
-    return wrap(key, () -> config.getString(key));
+    return wrap(key, "a string", () -> config.getString(key));
   }
 
   public Optional<String> optString(String key) {
@@ -54,29 +122,34 @@ public final class Settings {
   }
 
   public boolean bool(String key) {
-    return wrap(key, () -> config.getBoolean(key));
+    return wrap(key, "true or false", () -> config.getBoolean(key));
+  }
+
+  /** Any number (for ranges the caller checks itself, naming {@link #key}). */
+  public double number(String key) {
+    return wrap(key, "a number", () -> config.getDouble(key));
   }
 
   public int intAtLeast(String key, int min) {
-    int v = wrap(key, () -> config.getInt(key));
+    int v = wrap(key, "a whole number", () -> config.getInt(key));
     if (v < min) {
-      throw ConfigError.invalid(key, v, "must be at least " + min);
+      throw ConfigError.invalid(key(key), v, "must be at least " + min);
     }
     return v;
   }
 
   public long longAtLeast(String key, long min) {
-    long v = wrap(key, () -> config.getLong(key));
+    long v = wrap(key, "a whole number", () -> config.getLong(key));
     if (v < min) {
-      throw ConfigError.invalid(key, v, "must be at least " + min);
+      throw ConfigError.invalid(key(key), v, "must be at least " + min);
     }
     return v;
   }
 
   public double doubleIn(String key, double min, double max) {
-    double v = wrap(key, () -> config.getDouble(key));
+    double v = number(key);
     if (!(v >= min && v <= max)) {
-      throw ConfigError.invalid(key, v, "must be between " + min + " and " + max);
+      throw ConfigError.invalid(key(key), v, "must be between " + min + " and " + max);
     }
     return v;
   }
@@ -86,7 +159,7 @@ public final class Settings {
     try {
       return LocalDate.parse(v.trim());
     } catch (DateTimeParseException e) {
-      throw ConfigError.invalid(key, v, "must be a date yyyy-MM-dd");
+      throw ConfigError.invalid(key(key), v, "must be a date yyyy-MM-dd");
     }
   }
 
@@ -95,7 +168,7 @@ public final class Settings {
   }
 
   public <E extends Enum<E>> E enumValue(String key, Class<E> type) {
-    return parseEnum(key, string(key), type);
+    return parseEnum(key(key), string(key), type);
   }
 
   /**
@@ -121,9 +194,9 @@ public final class Settings {
     if (!config.hasPath(key)) {
       return List.of();
     }
-    ConfigValue value = config.getValue(key);
+    ConfigValue value = value(key);
     if (value.valueType() == ConfigValueType.LIST) {
-      return wrap(key, () -> config.getStringList(key));
+      return wrap(key, "a list of strings", () -> config.getStringList(key));
     }
     return Arrays.asList(string(key));
   }
@@ -134,7 +207,7 @@ public final class Settings {
     try {
       return LakePaths.resolve(v, home);
     } catch (ConfigError e) {
-      throw ConfigError.invalid(key, v, "must be a path or URI");
+      throw ConfigError.invalid(key(key), v, "must be a path or URI");
     }
   }
 
@@ -144,7 +217,7 @@ public final class Settings {
     if (!config.hasPath(key)) {
       return out;
     }
-    Config sub = wrap(key, () -> config.getConfig(key));
+    Config sub = object(key).config;
     sub.entrySet()
         .forEach(e -> out.put(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped())));
     return out;
@@ -154,13 +227,76 @@ public final class Settings {
     return key.replace("\"", "");
   }
 
-  private static <T> T wrap(String key, java.util.function.Supplier<T> getter) {
+  /** The value at {@code key}, which must be set (a null value counts as not set). */
+  private ConfigValue value(String key) {
+    return wrap(key, "set", () -> config.getValue(key));
+  }
+
+  /**
+   * Runs a getter of Typesafe Config; its errors become {@link ConfigError}s naming the full key
+   * and the value: "missing setting k", or "k must be {@code what}, cannot be: v".
+   */
+  private <T> T wrap(String key, String what, Supplier<T> getter) {
     try {
       return getter.get();
-    } catch (ConfigException.Missing e) {
-      throw new ConfigError("missing setting " + key + ": " + e.getMessage(), e);
+    } catch (ConfigException.BadPath e) {
+      throw new ConfigError("bad key " + key(key) + ": " + e.getMessage(), e);
+    } catch (ConfigException.Missing e) { // also a null value
+      String in =
+          prefix.isEmpty()
+              ? ""
+              : " ("
+                  + view()
+                  + " is "
+                  + render(view(), config.root())
+                  + origin(config.root()).map(o -> ", " + o).orElse("")
+                  + ")";
+      throw new ConfigError("missing setting " + key(key) + in, e);
     } catch (ConfigException e) {
-      throw new ConfigError("bad setting " + key + ": " + e.getMessage(), e);
+      String bad;
+      try {
+        bad = shown(key(key), config.getValue(key));
+      } catch (ConfigException notThere) { // a parent key is not an object
+        throw new ConfigError("bad setting " + key(key) + ": " + e.getMessage(), e);
+      }
+      throw ConfigError.invalid(key(key), bad, "must be " + what);
     }
+  }
+
+  /** The view's own key, e.g. {@code segments.pyramid.tiers[0]}. */
+  private String view() {
+    return prefix.substring(0, prefix.length() - 1);
+  }
+
+  /** A value for an error message, and the file and line it comes from when it has them. */
+  private static String shown(String fullKey, ConfigValue v) {
+    return render(fullKey, v) + origin(v).map(o -> " (" + o + ")").orElse("");
+  }
+
+  /** "file: line" of a value read from a file; empty for --set values and the environment. */
+  private static Optional<String> origin(ConfigValue v) {
+    ConfigOrigin o = v.origin();
+    boolean located = o != null && o.lineNumber() > 0 && !o.description().startsWith("String");
+    return located ? Optional.of(o.description()) : Optional.empty();
+  }
+
+  /** A value as shown in errors: a string as it is, others as concise JSON; secrets masked. */
+  private static String render(String fullKey, ConfigValue v) {
+    if (SECRET.matcher(fullKey).matches()) {
+      return "******";
+    }
+    if (v.valueType() == ConfigValueType.STRING) {
+      return String.valueOf(v.unwrapped());
+    }
+    if (v.valueType() == ConfigValueType.OBJECT) {
+      Config masked = ((ConfigObject) v).toConfig();
+      for (Map.Entry<String, ConfigValue> e : masked.entrySet()) {
+        if (SECRET.matcher(fullKey + "." + e.getKey()).matches()) {
+          masked = masked.withValue(e.getKey(), ConfigValueFactory.fromAnyRef("******"));
+        }
+      }
+      v = masked.root();
+    }
+    return v.render(ConfigRenderOptions.concise());
   }
 }

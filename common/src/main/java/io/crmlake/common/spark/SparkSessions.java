@@ -4,6 +4,7 @@ import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.CrmlakeConfig.CatalogType;
 import io.crmlake.common.lake.Lake;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.spark.SparkConf;
@@ -91,7 +92,7 @@ public final class SparkSessions {
         spark.version(),
         spark.sparkContext().appName(),
         spark.sparkContext().master(),
-        config.lake().catalog().name().toLowerCase(java.util.Locale.ROOT),
+        config.lake().catalog().name().toLowerCase(Locale.ROOT),
         config.lake().root());
     if (config.lake().catalog() == CatalogType.LAKE) {
       new Lake(spark, config.lake()).registerAll(); // in hive mode the metastore has them
