@@ -25,11 +25,14 @@ class CliTest extends SparkTestBase {
     Cli.Result r = Cli.run("--help");
     assertEquals(0, r.code());
     for (String c :
-        List.of("demo", "generate", "ingest", "baskets", "segments", "clv", "sql", "tables")) {
+        List.of(
+            "demo", "docs", "generate", "ingest", "baskets", "segments", "clv", "sql", "tables")) {
       assertTrue(r.out().contains(c), c);
       Cli.Result sub = Cli.run(c, "--help");
       assertEquals(0, sub.code());
-      assertTrue(sub.out().contains("--conf") && sub.out().contains("--set"), sub.out());
+      assertTrue(
+          c.equals("docs") || sub.out().contains("--conf") && sub.out().contains("--set"),
+          sub.out());
     }
   }
 
@@ -59,7 +62,21 @@ class CliTest extends SparkTestBase {
         badUnit.err());
     Cli.Result noSilver = Cli.run("clv", "--lake", dir.toString());
     assertEquals(2, noSilver.code());
-    assertTrue(noSilver.err().contains("silver.transactions does not exist yet"), noSilver.err());
+    assertTrue(
+        noSilver
+            .err()
+            .contains("silver.transactions does not exist yet: run `bin/crmlake ingest` first"),
+        noSilver.err());
+
+    // A cluster master outside spark-submit: the executors would lack crmlake's classes.
+    Cli.Result cluster =
+        Cli.run("baskets", "--lake", dir.toString(), "--set", "spark.master=spark://host:7077");
+    assertEquals(2, cluster.code(), cluster.err());
+    assertTrue(
+        cluster.err().contains("spark.master")
+            && cluster.err().contains("spark://host:7077")
+            && cluster.err().contains("bin/spark-submit"),
+        cluster.err());
 
     Cli.Result badFile = Cli.run("tables", "--conf", dir.resolve("missing.conf").toString());
     assertEquals(2, badFile.code());
@@ -69,6 +86,13 @@ class CliTest extends SparkTestBase {
         Cli.run("ingest", "--lake", dir.toString(), "--source", "conf/sources/nope.conf");
     assertEquals(2, badSource.code());
     assertTrue(badSource.err().contains("nope.conf"), badSource.err());
+  }
+
+  @Test
+  void theDataDictionaryAndTheReadmeIndexAreUpToDate() {
+    Cli.Result r = Cli.run("docs", "--check");
+    assertEquals(
+        0, r.code(), "docs/tables.md or README.md is stale: run `bin/crmlake docs`\n" + r.err());
   }
 
   @Test

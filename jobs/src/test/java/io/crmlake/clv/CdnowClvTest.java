@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -52,7 +51,7 @@ class CdnowClvTest extends SparkTestBase {
   @Test
   @Order(1)
   void reproducesThePublishedEstimates() {
-    JobResult r = Jobs.clv(lake, config);
+    ClvResult r = Jobs.clv(lake, config);
     Map<String, Row> fits = new java.util.HashMap<>();
     for (Row row : lake.read(Tables.CLV_MODELS).collectAsList()) {
       fits.put(row.<String>getAs("model") + "/" + row.<String>getAs("fit"), row);
@@ -96,13 +95,13 @@ class CdnowClvTest extends SparkTestBase {
             .mapToLong(x -> x.<Long>getAs("customers"))
             .sum();
     assertEquals(2357L, inGroups);
-    double mae = Double.parseDouble(r.metrics().get("holdout_mae"));
+    double mae = r.holdout().mae();
     assertTrue(mae > 0 && mae < 2, "holdout mean absolute error " + mae);
     // Sanity, not a published figure: the holdout total is predicted within 15 % (the model
     // under-predicts CDNOW's second year a little), and the conditional expectation rises with
     // the calibration frequency, as it does in the paper's figure of conditional expectations.
-    double actual = Double.parseDouble(r.metrics().get("holdout_actual"));
-    double predicted = Double.parseDouble(r.metrics().get("holdout_predicted"));
+    double actual = r.holdout().actual();
+    double predicted = r.holdout().predicted();
     assertTrue(Math.abs(predicted - actual) / actual < 0.15, predicted + " vs " + actual);
     Map<String, Double> byGroup = new java.util.TreeMap<>();
     v.forEach(x -> byGroup.put(x.getAs("frequency_group"), x.<Double>getAs("predicted_mean")));

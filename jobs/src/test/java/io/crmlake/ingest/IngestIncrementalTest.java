@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
@@ -33,12 +32,12 @@ class IngestIncrementalTest extends SparkTestBase {
     CrmlakeConfig config = config(dir.resolve("lake"));
     Lake lake = lake(config);
 
-    JobResult first = Jobs.ingest(lake, config, conf.toString());
+    IngestResult first = Jobs.ingest(lake, config, conf.toString());
     assertEquals(3, first.inputRows());
     assertEquals(2, first.outputRows());
     assertEquals(1, first.skippedRows());
 
-    JobResult again = Jobs.ingest(lake, config, conf.toString());
+    IngestResult again = Jobs.ingest(lake, config, conf.toString());
     assertEquals(0, again.inputRows(), "nothing new to read");
     assertEquals(0, again.outputRows());
     assertEquals(2L, lake.read(Tables.TRANSACTIONS).count());
@@ -47,7 +46,7 @@ class IngestIncrementalTest extends SparkTestBase {
         landing.resolve("d2.csv"),
         "O2,1,C2,2024-01-02 10:00:00,P1,1,3.50",
         "O1,1,C1,2024-01-01 10:00:00,P1,2,3.50"); // a line already stored
-    JobResult second = Jobs.ingest(lake, config, conf.toString());
+    IngestResult second = Jobs.ingest(lake, config, conf.toString());
     assertEquals(2, second.inputRows(), "only the new file is read");
     assertEquals(1, second.outputRows());
     assertEquals(1, second.skippedRows());
@@ -62,7 +61,7 @@ class IngestIncrementalTest extends SparkTestBase {
     // The first file dropped again (new modification time): read, and all of it is duplicate.
     Files.setLastModifiedTime(
         landing.resolve("d1.csv"), FileTime.from(Instant.now().plusSeconds(60)));
-    JobResult redrop = Jobs.ingest(lake, config, conf.toString());
+    IngestResult redrop = Jobs.ingest(lake, config, conf.toString());
     assertEquals(3, redrop.inputRows());
     assertEquals(0, redrop.outputRows());
     assertEquals(3, redrop.skippedRows());

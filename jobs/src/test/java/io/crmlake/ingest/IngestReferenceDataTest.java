@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.GroceryLines;
 import io.crmlake.testing.Jobs;
@@ -48,7 +47,7 @@ class IngestReferenceDataTest extends SparkTestBase {
 
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
-    JobResult r = Jobs.ingest(lake, config, "conf/sources/cdnow_master.conf");
+    IngestResult r = Jobs.ingest(lake, config, "conf/sources/cdnow_master.conf");
     assertEquals(69_659, r.inputRows());
     assertEquals(69_659, r.outputRows());
     assertEquals(0, r.quarantinedRows());
@@ -85,7 +84,7 @@ class IngestReferenceDataTest extends SparkTestBase {
 
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
-    JobResult r = Jobs.ingest(lake, config, "conf/sources/groceries_lines.conf");
+    IngestResult r = Jobs.ingest(lake, config, "conf/sources/groceries_lines.conf");
     assertEquals(38_765, r.outputRows());
     Row s =
         spark
@@ -124,7 +123,7 @@ class IngestReferenceDataTest extends SparkTestBase {
 
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
-    JobResult r = Jobs.ingest(lake, config, "conf/sources/groceries_baskets.conf");
+    IngestResult r = Jobs.ingest(lake, config, "conf/sources/groceries_baskets.conf");
     assertEquals(items, r.outputRows());
     Dataset<Row> silver = lake.read(Tables.TRANSACTIONS);
     Row s =
@@ -148,7 +147,7 @@ class IngestReferenceDataTest extends SparkTestBase {
     sharedData();
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
-    JobResult r = Jobs.ingest(lake, config, "conf/sources/cdnow_sample.conf");
+    IngestResult r = Jobs.ingest(lake, config, "conf/sources/cdnow_sample.conf");
     assertEquals(6_919, r.outputRows());
     assertEquals(2_357L, lake.read(Tables.TRANSACTIONS).select("customer_id").distinct().count());
   }

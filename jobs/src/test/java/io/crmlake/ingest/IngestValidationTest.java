@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -79,7 +78,7 @@ class IngestValidationTest extends SparkTestBase {
 
     CrmlakeConfig config = config(dir.resolve("lake"));
     Lake lake = lake(config);
-    JobResult r = Jobs.ingest(lake, config, source(dir, landing).toString());
+    IngestResult r = Jobs.ingest(lake, config, source(dir, landing).toString());
 
     assertEquals(14, r.inputRows(), "rows read");
     assertEquals(5, r.outputRows(), "rows stored");

@@ -16,8 +16,8 @@ import io.crmlake.clv.ClvSummary;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.segments.SegmentsResult;
 import io.crmlake.testing.Jobs;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -103,8 +103,8 @@ class CdnowCustomersTest extends SparkTestBase {
   void segmentsCoverEveryCustomerAndAllSpend() throws IOException {
     Totals t = readMaster();
     assertEquals(23_570, t.customers());
-    JobResult r = Jobs.segments(lake, config);
-    assertEquals("1998-07-01", r.metrics().get("as_of_date"));
+    SegmentsResult r = Jobs.segments(lake, config);
+    assertEquals(LocalDate.parse("1998-07-01"), r.asOfDate());
     Row f =
         lake.read(Tables.CUSTOMER_FEATURES)
             .agg(count(lit(1)), sum("frequency"), sum("purchase_days"), sum("monetary"))

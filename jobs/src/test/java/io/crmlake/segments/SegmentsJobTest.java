@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
-import io.crmlake.common.run.JobResult;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Jobs;
@@ -87,11 +86,10 @@ class SegmentsJobTest extends SparkTestBase {
     Lake lake = lake(config);
     Map<String, Integer> planted = plant(lake);
 
-    JobResult r = Jobs.segments(lake, config);
-    Map<String, String> m = r.metrics();
-    assertEquals("2024-07-01", m.get("as_of_date"));
-    assertEquals(String.valueOf(4 * PER_GROUP), m.get("customers"));
-    assertEquals("4", m.get("k"), "silhouette per K: " + m.get("silhouette_by_k"));
+    SegmentsResult r = Jobs.segments(lake, config);
+    assertEquals(LocalDate.parse("2024-07-01"), r.asOfDate());
+    assertEquals(4 * PER_GROUP, r.customers());
+    assertEquals(4, r.k(), "silhouette per K: " + r.training().orElseThrow().silhouetteByK());
 
     Dataset<Row> segments = lake.read(Tables.CUSTOMER_SEGMENTS);
     List<Row> rows = segments.select("customer_id", "cluster_id").collectAsList();
@@ -109,7 +107,7 @@ class SegmentsJobTest extends SparkTestBase {
     Dataset<Row> selection = lake.read(Tables.CLUSTER_SELECTION);
     assertEquals(4, selection.count());
     assertEquals(1, selection.where(col("chosen")).count());
-    String version = m.get("model_version");
+    String version = r.modelVersion();
     assertTrue(Files.isDirectory(dir.resolve(SegmentsJob.MODELS).resolve(version)), version);
 
     // Profiles: every dimension covers all customers and all revenue.
@@ -129,8 +127,9 @@ class SegmentsJobTest extends SparkTestBase {
     // Assigning with the saved model (no training) gives every customer the same cluster.
     Dataset<Row> before = segments.select("customer_id", "cluster_id", "cluster_label");
     before = spark.createDataFrame(before.collectAsList(), before.schema());
-    JobResult again = Jobs.segments(lake, config(dir, "segments.kmeans.retrain=false"));
-    assertEquals(version, again.metrics().get("model_version"));
+    SegmentsResult again = Jobs.segments(lake, config(dir, "segments.kmeans.retrain=false"));
+    assertEquals(version, again.modelVersion());
+    assertTrue(again.training().isEmpty(), "no training");
     Dataset<Row> after = lake.read(Tables.CUSTOMER_SEGMENTS);
     assertEquals(4 * PER_GROUP, after.count(), "the as-of date's rows are replaced, not added");
     DatasetAssert.assertSameRows(
