@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv over 1,000
+ * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv over 400
  * generated customers): every table crmlake declares exists with exactly its declared schema, table
  * comment, column comments and partitioning; every Delta commit names the run that made it; and a
  * failure injected at the start of each job's last phase leaves every table of that job at its
@@ -44,10 +44,10 @@ class PipelineContractTest extends SparkTestBase {
   static String[] settings(String... more) {
     return Stream.concat(
             Stream.of(
-                "generate.customers=1000",
+                "generate.customers=400",
                 "generate.start=2024-01-01",
-                "generate.end=2024-09-30",
-                "generate.customers-per-partition=500",
+                "generate.end=2024-05-31",
+                "generate.customers-per-partition=200",
                 "segments.kmeans.k-max=3",
                 "segments.kmeans.seeds=1"),
             Stream.of(more))

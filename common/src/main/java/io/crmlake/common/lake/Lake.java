@@ -14,9 +14,13 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriterV2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.catalog.TableCatalog;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
@@ -103,6 +107,10 @@ public final class Lake {
    * io.crmlake.common.run.JobRunner}; this is for test fixtures and tools.
    */
   public void overwrite(Table table, Dataset<Row> data) {
+    if (!exists(table)) {
+      create(table, data);
+      return;
+    }
     data.write()
         .format("delta")
         .mode("overwrite")
@@ -119,7 +127,7 @@ public final class Lake {
    */
   private void replacePartition(Table table, Dataset<Row> data, String column, Object value) {
     if (!exists(table)) {
-      data.write().format("delta").partitionBy(column).save(path(table));
+      create(table, data);
     } else {
       data.write()
           .format("delta")
@@ -132,6 +140,10 @@ public final class Lake {
   }
 
   private void append(Table table, Dataset<Row> data) {
+    if (!exists(table)) {
+      create(table, data);
+      return;
+    }
     data.write().format("delta").mode("append").option("mergeSchema", "true").save(path(table));
     register(table.id());
   }
@@ -142,7 +154,7 @@ public final class Lake {
    */
   private void insertNew(Table table, Dataset<Row> data) {
     if (!exists(table)) {
-      append(table, data);
+      create(table, data);
       return;
     }
     String condition =
@@ -153,6 +165,28 @@ public final class Lake {
         .whenNotMatched()
         .insertAll()
         .execute();
+    register(table.id());
+  }
+
+  /**
+   * Creates the table with its first rows, its comment and its partitioning in one Delta commit
+   * (version 0), so that a table's first run, like every later one, is one commit.
+   */
+  private void create(Table table, Dataset<Row> data) {
+    DataFrameWriterV2<Row> writer =
+        data.writeTo("delta.`" + path(table).replace("`", "``") + "`")
+            .using("delta")
+            .tableProperty(TableCatalog.PROP_COMMENT, table.comment());
+    if (!table.partitionBy().isEmpty()) {
+      Column[] cols = table.partitionBy().stream().map(functions::col).toArray(Column[]::new);
+      writer = writer.partitionedBy(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length));
+    }
+    try {
+      writer.create();
+    } catch (org.apache.spark.sql.AnalysisException e) {
+      throw new IllegalStateException(
+          "cannot create " + table + " at " + path(table) + ": " + e, e);
+    }
     register(table.id());
   }
 
