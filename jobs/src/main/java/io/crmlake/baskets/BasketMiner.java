@@ -399,7 +399,7 @@ public final class BasketMiner {
     return g <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(g - 1);
   }
 
-  private static Column sizeClass(Column g) {
+  static Column sizeClass(Column g) {
     return when(g.leq(1), lit(0)).otherwise(functions.length(functions.bin(g.minus(1))));
   }
 
@@ -429,7 +429,10 @@ public final class BasketMiner {
   /** The projection model: per size class c, its basket count, mean size and each item's share. */
   record Model(double[] baskets, double[] meanSize, double[][] share) {}
 
-  /** The model of the baskets capped to 2^j items ({@code j = -1}: to {@code maxSize} only). */
+  /**
+   * The model of the baskets capped to 2^j items ({@code j = -1}: to {@code maxSize} only). The
+   * capped baskets form a class of their own (the last), apart from the baskets of their new size.
+   */
   static Model model(
       TreeMap<Integer, Long> hist,
       Map<Integer, Map<Integer, Map<String, Long>>> classCounts,
@@ -437,23 +440,29 @@ public final class BasketMiner {
       int maxSize,
       int j) {
     int limit = j < 0 ? maxSize : 1 << j;
-    int classes = sizeClass(Math.max(1, Math.min(limit, hist.isEmpty() ? 1 : hist.lastKey()))) + 1;
+    int sizeClasses = sizeClass(Math.max(1, Math.min(limit, hist.isEmpty() ? 1 : hist.lastKey())));
+    int classes = sizeClasses + 1 + (j < 0 ? 0 : 1);
     double[] n = new double[classes];
     double[] total = new double[classes];
     for (Map.Entry<Integer, Long> e : hist.entrySet()) {
-      int g = Math.min(e.getKey(), limit);
-      if (g > 0) {
-        n[sizeClass(g)] += e.getValue();
-        total[sizeClass(g)] += (double) e.getValue() * g;
+      int f = e.getKey();
+      if (f > 0) {
+        int c = j >= 0 && f > limit ? classes - 1 : sizeClass(Math.min(f, limit));
+        n[c] += e.getValue();
+        total[c] += (double) e.getValue() * Math.min(f, limit);
       }
     }
     double[][] share = new double[items.size()][classes];
     Map<Integer, Map<String, Long>> base = classCounts.getOrDefault(-1, Map.of());
-    for (int c = 0; c < classes; c++) {
+    for (int c = 0; c <= sizeClasses; c++) {
       add(share, items, base.getOrDefault(c, Map.of()), c);
     }
     if (j >= 0) {
-      add(share, items, classCounts.getOrDefault(j, Map.of()).getOrDefault(j, Map.of()), j);
+      add(
+          share,
+          items,
+          classCounts.getOrDefault(j, Map.of()).getOrDefault(j, Map.of()),
+          classes - 1);
     }
     double[] mean = new double[classes];
     for (int c = 0; c < classes; c++) {
