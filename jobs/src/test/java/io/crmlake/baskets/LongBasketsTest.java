@@ -373,8 +373,7 @@ class LongBasketsTest extends SparkTestBase {
   @Test
   void aFatalErrorInALocalTaskFailsTheJobInsteadOfExiting() {
     List<String> sets = new ArrayList<>();
-    FatalErrors.sparkConf("local[2]")
-        .forEach((k, v) -> sets.add("spark.conf.\"" + k + "\"=" + v));
+    FatalErrors.sparkConf("local[2]").forEach((k, v) -> sets.add("spark.conf.\"" + k + "\"=" + v));
     assertEquals(List.of("spark.conf.\"spark.executor.killOnFatalError.depth\"=0"), sets);
     assertTrue(FatalErrors.sparkConf("spark://127.0.0.1:7077").isEmpty());
     assertTrue(FatalErrors.sparkConf("local-cluster[2,1,1024]").isEmpty());
@@ -390,7 +389,11 @@ class LongBasketsTest extends SparkTestBase {
       SparkException e =
           assertThrows(
               SparkException.class,
-              () -> spark.range(1).select(functions.callUDF("deep", functions.col("id"))).count());
+              () ->
+                  spark
+                      .range(1)
+                      .select(functions.callUDF("deep", functions.col("id")))
+                      .collectAsList());
       Throwable t = e;
       while (t != null && !(t instanceof StackOverflowError)) {
         t = t.getCause();
