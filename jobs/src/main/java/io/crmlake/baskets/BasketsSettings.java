@@ -3,7 +3,9 @@ package io.crmlake.baskets;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
+import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 import java.util.Optional;
 
 /** Settings of the baskets job ({@code baskets.*}; meanings in crmlake-defaults.conf). */
@@ -14,6 +16,7 @@ public record BasketsSettings(
     Optional<LocalDate> windowStart,
     Optional<LocalDate> windowEnd,
     int maxBasketSize,
+    double searchBudget,
     int maxItemsetLength,
     int partitions,
     int topN,
@@ -44,11 +47,16 @@ public record BasketsSettings(
             s.enumValue("baskets.level", Level.class),
             s.optDate("baskets.window-start"),
             s.optDate("baskets.window-end"),
-            s.intAtLeast("baskets.max-basket-size", 2),
+            s.intAtLeast("baskets.max-basket-size", 16),
+            s.doubleIn("baskets.search-budget", 0, Double.MAX_VALUE),
             s.intAtLeast("baskets.max-itemset-length", 2),
             s.intAtLeast("baskets.partitions", 0),
             s.intAtLeast("baskets.top-n", 1),
             s.intAtLeast("baskets.recent-days", 1));
+    if (!(b.searchBudget() >= 1) || Double.isInfinite(b.searchBudget())) {
+      throw ConfigError.invalid(
+          "baskets.search-budget", b.searchBudget(), "must be a finite number of at least 1");
+    }
     if (b.windowStart().isPresent()
         && b.windowEnd().isPresent()
         && b.windowEnd().get().isBefore(b.windowStart().get())) {
@@ -58,19 +66,17 @@ public record BasketsSettings(
     return b;
   }
 
-  /** Settings for tests and embedding: the given thresholds, defaults for the rest. */
+  /**
+   * Settings for tests and embedding: the shipped defaults of {@code crmlake-defaults.conf} with
+   * the given thresholds (and nothing else) overridden.
+   */
   public static BasketsSettings of(double minSupport, double minConfidence) {
-    return new BasketsSettings(
-        minSupport,
-        minConfidence,
-        Level.PRODUCT,
-        Optional.empty(),
-        Optional.empty(),
-        1000,
-        10,
-        0,
-        5,
-        90);
+    return from(
+        CrmlakeConfig.load(
+            null,
+            Path.of("").toAbsolutePath(),
+            List.of(
+                "baskets.min-support=" + minSupport, "baskets.min-confidence=" + minConfidence)));
   }
 
   /** The minimum count FP-Growth applies: ceil(min-support x baskets), as MLlib computes it. */

@@ -144,6 +144,35 @@ class BasketMinerTest extends SparkTestBase {
   }
 
   @Test
+  void prepareKeepsEveryBasketWithItsFrequentItemsOnly() {
+    BasketsSettings s = BasketsSettings.of(0.4, 0.5);
+    Dataset<Row> baskets = BasketMiner.baskets(transactions(TEXTBOOK), s);
+    BasketMiner.Prepared p = BasketMiner.prepare(baskets, s, s.minCount(5));
+    Map<String, List<String>> items = new HashMap<>();
+    for (Row r : p.baskets().collectAsList()) {
+      items.put(r.getAs("order_id"), r.getList(r.fieldIndex("items")));
+      assertEquals(r.getList(r.fieldIndex("items")).size(), r.<Integer>getAs("size"));
+    }
+    // min count 2: umbrella, bread, detergent and cola (one basket each) go.
+    assertEquals(List.of("baby powder", "beer", "diapers"), items.get("T1"));
+    assertEquals(List.of("baby powder", "diapers"), items.get("T2"));
+    assertEquals(List.of("beer", "diapers", "milk"), items.get("T3"));
+    assertEquals(List.of("beer", "diapers"), items.get("T4"));
+    assertEquals(List.of("beer", "milk"), items.get("T5"));
+    BasketMiner.GuardReport g = p.report();
+    assertTrue(g.exact(), g.describe());
+    assertEquals(5L, g.baskets());
+    assertEquals(4, g.frequentItems());
+    assertEquals(3, g.maxItems());
+    // at least 2 baskets have 3 frequent items (T1, T3): no itemset can be longer than 3.
+    assertEquals(3, g.longestPossibleItemset());
+    assertEquals(0L, p.removedItems().count());
+    BasketMiner.Mined mined = BasketMiner.mine(p.baskets(), s, 5);
+    assertEquals(7L, mined.itemsets().count());
+    assertEquals(6L, mined.rules().count());
+  }
+
+  @Test
   void recommendationsComeFromFiringRulesAndSkipWhatWasBought() {
     BasketsSettings s = BasketsSettings.of(0.4, 0.5);
     Dataset<Row> tx = transactions(TEXTBOOK);
