@@ -84,37 +84,6 @@ public final class BasketMiner {
   }
 
   /**
-   * Caps baskets larger than {@code maxSize} to their {@code maxSize} items with the highest
-   * overall basket count (ties by item), so a few huge baskets cannot blow up the search.
-   */
-  public static Dataset<Row> cap(Dataset<Row> baskets, int maxSize) {
-    Dataset<Row> small = baskets.where(col("size").leq(maxSize));
-    Dataset<Row> large = baskets.where(col("size").gt(maxSize));
-    Dataset<Row> itemCounts =
-        baskets.select(explode(col("items")).as("item")).groupBy("item").agg(count(lit(1)).as("n"));
-    Dataset<Row> capped =
-        large
-            .select(
-                col("order_id"),
-                col("customer_id"),
-                col("order_date"),
-                explode(col("items")).as("item"))
-            .join(itemCounts, "item")
-            .withColumn(
-                "_rank",
-                row_number()
-                    .over(Window.partitionBy("order_id").orderBy(col("n").desc(), col("item"))))
-            .where(col("_rank").leq(maxSize))
-            .groupBy("order_id")
-            .agg(
-                first("customer_id", true).as("customer_id"),
-                first("order_date", true).as("order_date"),
-                array_sort(collect_set("item")).as("items"))
-            .withColumn("size", size(col("items")));
-    return small.unionByName(capped);
-  }
-
-  /**
    * What {@link #prepare} found and did, for the run's metrics. Frequent items are the items of at
    * least {@code minCount} baskets; "items per basket" below counts a basket's frequent items only.
    *

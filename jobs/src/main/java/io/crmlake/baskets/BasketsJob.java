@@ -29,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * (per customer-day where the source has no order ids), returns excluded, items unique per basket;
  * FP-Growth (Spark MLlib) mines the itemsets; rules get their interest measures and a redundancy
  * flag from distributed joins ({@link BasketMiner}). Settings that matter: {@code
- * baskets.min-support}, {@code min-confidence}, {@code level}, {@code max-basket-size}, {@code
- * max-itemset-length}, {@code top-n}, {@code recent-days}. Everything is computed before anything
- * is written; then each gold table is replaced in one Delta commit ({@link
+ * baskets.min-support}, {@code min-confidence}, {@code level}, {@code max-itemset-length}, {@code
+ * top-n}, {@code recent-days}; {@code search-budget} and {@code max-basket-size} bound FP-Growth's
+ * work: baskets are capped only when its projected work would explode, and the run then reports how
+ * many itemsets and rules the cap may have changed ({@link BasketMiner#prepare}). Everything is
+ * computed before anything is written; then each gold table is replaced in one Delta commit ({@link
  * io.crmlake.common.run.JobRunner}), so readers see the previous or the new version.
  */
 public final class BasketsJob implements Job<BasketsResult> {
@@ -53,15 +55,8 @@ public final class BasketsJob implements Job<BasketsResult> {
     ctx.phase("build baskets from " + Tables.TRANSACTIONS);
     Dataset<Row> tx = ctx.lake().read(Tables.TRANSACTIONS);
     Dataset<Row> baskets = ctx.persist(BasketMiner.baskets(tx, settings));
-    Row stats =
-        baskets
-            .agg(
-                count(lit(1)),
-                sum(when(col("size").gt(settings.maxBasketSize()), 1).otherwise(0)),
-                functions.coalesce(sum("size"), lit(0L)))
-            .first();
+    Row stats = baskets.agg(count(lit(1)), functions.coalesce(sum("size"), lit(0L))).first();
     long n = stats.getLong(0);
-    long large = stats.isNullAt(1) ? 0 : stats.getLong(1);
     if (n == 0) {
       throw new ConfigError(
           "baskets need items (baskets.level = "
@@ -78,19 +73,16 @@ public final class BasketsJob implements Job<BasketsResult> {
         settings.minSupport(),
         minCount,
         settings.minConfidence());
-    Dataset<Row> input = baskets;
-    if (large > 0) {
-      LOG.warn(
-          "{} baskets have more than {} distinct items; capped to their {} most frequent items"
-              + " (baskets.max-basket-size)",
-          large,
-          settings.maxBasketSize(),
-          settings.maxBasketSize());
-      input = BasketMiner.cap(baskets, settings.maxBasketSize());
+    BasketMiner.Prepared prepared = BasketMiner.prepare(baskets, settings, minCount);
+    BasketMiner.GuardReport guard = prepared.report();
+    if (guard.exact()) {
+      LOG.info("{}", guard.describe());
+    } else {
+      LOG.warn("{}", guard.describe());
     }
 
     ctx.phase("FP-Growth and rules");
-    BasketMiner.Mined mined = BasketMiner.mine(input, settings, n);
+    BasketMiner.Mined mined = BasketMiner.mine(prepared.baskets(), settings, n);
     ctx.track(mined.cached());
     Dataset<Row> itemsets = ctx.persist(mined.itemsets());
     Dataset<Row> rules = ctx.persist(withNames(mined.rules(), itemNames(tx)));
@@ -99,6 +91,15 @@ public final class BasketsJob implements Job<BasketsResult> {
     long ruleCount = counts.getLong(0);
     long redundant = ruleCount == 0 ? 0 : counts.getLong(1);
     LOG.info("{} frequent itemsets, {} rules ({} redundant)", itemsetCount, ruleCount, redundant);
+    Optional<BasketMiner.Impact> impact = Optional.empty();
+    if (!guard.exact()) {
+      impact = Optional.of(BasketMiner.impact(itemsets, rules, prepared));
+      LOG.warn(
+          "the cap may have changed {} itemsets and {} rules (those holding an item it removed"
+              + " from some basket; an itemset the cap hid would hold one too)",
+          impact.get().itemsets(),
+          impact.get().rules());
+    }
 
     ctx.phase("recommendations");
     java.sql.Date asOf = BasketMiner.lastCustomerDate(baskets);
@@ -120,12 +121,13 @@ public final class BasketsJob implements Job<BasketsResult> {
     BasketsResult result =
         new BasketsResult(
             n,
-            stats.getLong(2),
+            stats.getLong(1),
             settings.minSupport(),
             minCount,
             settings.minConfidence(),
             settings.level().name().toLowerCase(Locale.ROOT),
-            large,
+            guard,
+            impact,
             itemsetCount,
             ruleCount,
             redundant,

@@ -2,6 +2,8 @@ package io.crmlake.baskets;
 
 import io.crmlake.common.run.JobResult;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,7 +15,8 @@ import java.util.Optional;
  * @param minCount the minimum count it implies, ceil(min-support × baskets)
  * @param minConfidence baskets.min-confidence
  * @param level product or category
- * @param cappedBaskets baskets larger than baskets.max-basket-size, capped
+ * @param guard FP-Growth's projected work and the cap, if the guard had to cap baskets
+ * @param impact when capped: itemsets and rules holding an item the cap removed somewhere
  * @param itemsets frequent itemsets written
  * @param rules association rules written
  * @param redundantRules rules flagged redundant
@@ -28,7 +31,8 @@ public record BasketsResult(
     long minCount,
     double minConfidence,
     String level,
-    long cappedBaskets,
+    BasketMiner.GuardReport guard,
+    Optional<BasketMiner.Impact> impact,
     long itemsets,
     long rules,
     long redundantRules,
@@ -36,6 +40,26 @@ public record BasketsResult(
     long customersWithRecommendations,
     Optional<LocalDate> asOfDate)
     implements JobResult {
+  /** Baskets the guard capped (0: the result is exact). */
+  public long cappedBaskets() {
+    return guard.cappedBaskets();
+  }
+
+  /** The record's figures, with the guard's flattened in (capped_baskets, projected_work, …). */
+  @Override
+  public Map<String, String> metrics() {
+    Map<String, String> m = new LinkedHashMap<>(JobResult.super.metrics());
+    m.remove("guard");
+    m.putAll(guard.metrics());
+    impact.ifPresent(
+        i -> {
+          m.remove("impact");
+          m.put("itemsets_at_risk", String.valueOf(i.itemsets()));
+          m.put("rules_at_risk", String.valueOf(i.rules()));
+        });
+    return m;
+  }
+
   @Override
   public long inputRows() {
     return baskets;

@@ -29,6 +29,15 @@ final class BasketsCommand extends JobCommand<BasketsResult> {
     System.out.printf(
         "baskets: %d baskets (%d capped); min support %s = %d baskets; min confidence %s%n",
         r.baskets(), r.cappedBaskets(), r.minSupport(), r.minCount(), r.minConfidence());
+    if (!r.guard().exact()) {
+      System.out.println("  " + r.guard().describe());
+      r.impact()
+          .ifPresent(
+              i ->
+                  System.out.printf(
+                      "  the cap may have changed %d itemsets and %d rules%n",
+                      i.itemsets(), i.rules()));
+    }
     System.out.printf(
         "  %d frequent itemsets, %d rules (%d redundant); %d recommendations for %d customers"
             + " (as of %s)%n",

@@ -129,21 +129,6 @@ class BasketMinerTest extends SparkTestBase {
   }
 
   @Test
-  void capKeepsTheMostFrequentItemsOfHugeBaskets() {
-    Object[][] orders = {
-      {"1", "x", "2024-01-01", "a", "b", "c", "d"},
-      {"2", "x", "2024-01-02", "a", "b"},
-      {"3", "y", "2024-01-03", "a", "c"},
-    };
-    BasketsSettings s = BasketsSettings.of(0.5, 0.5);
-    Dataset<Row> capped = BasketMiner.cap(BasketMiner.baskets(transactions(orders), s), 2);
-    Row big = capped.where("order_id = '1'").first();
-    // counts: a 3, b 2, c 2, d 1 -> keep a and b (tie b/c broken by item).
-    assertEquals(List.of("a", "b"), big.getList(big.fieldIndex("items")));
-    assertEquals(3L, capped.count());
-  }
-
-  @Test
   void prepareKeepsEveryBasketWithItsFrequentItemsOnly() {
     BasketsSettings s = BasketsSettings.of(0.4, 0.5);
     Dataset<Row> baskets = BasketMiner.baskets(transactions(TEXTBOOK), s);

@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv over 400
- * generated customers): every table crmlake declares exists with exactly its declared schema, table
- * comment, column comments and partitioning; every Delta commit names the run that made it; and a
- * failure injected at the start of each job's last phase leaves every table of that job at its
- * version and is recorded in ops.job_runs.
+ * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv over 400 generated
+ * customers): every table crmlake declares exists with exactly its declared schema, table comment,
+ * column comments and partitioning; every Delta commit names the run that made it; and a failure
+ * injected at the start of each job's last phase leaves every table of that job at its version and
+ * is recorded in ops.job_runs.
  */
 class PipelineContractTest extends SparkTestBase {
   @TempDir static Path dir;

@@ -86,6 +86,19 @@ public final class SparkSessions {
         builder.config(e.getKey(), e.getValue());
       }
     }
+    // In local mode a fatal error in a task (a StackOverflowError) would exit the JVM with code 50;
+    // this makes it fail the job instead, so the run is logged and recorded (FatalErrors).
+    String master =
+        submitted.contains("spark.master")
+            ? submitted.get("spark.master")
+            : config.spark().master().orElse(null);
+    FatalErrors.sparkConf(master)
+        .forEach(
+            (k, v) -> {
+              if (!submitted.contains(k) && !config.spark().conf().containsKey(k)) {
+                builder.config(k, v);
+              }
+            });
     SparkSession spark = builder.getOrCreate();
     LOG.info(
         "Spark {} session {} on {} (catalog {}, lake {})",
