@@ -1,6 +1,6 @@
 package io.crmlake.clv;
 
-import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.PerCustomerResult;
 import java.time.LocalDate;
 
 /**
@@ -38,7 +38,7 @@ public record ClvResult(
     double totalClv,
     double totalExpectedPurchases,
     double meanPAlive)
-    implements JobResult {
+    implements PerCustomerResult {
 
   /** BG/NBD and Gamma-Gamma fitted on one period, and the spend/frequency correlation. */
   public record Fits(Fit bgnbd, Fit gammaGamma, double spendFrequencyCorrelation) {}
@@ -67,14 +67,4 @@ public record ClvResult(
    */
   public record Holdout(
       double length, long customers, double actual, double predicted, double mae) {}
-
-  @Override
-  public long inputRows() {
-    return customers;
-  }
-
-  @Override
-  public long outputRows() {
-    return customers;
-  }
 }

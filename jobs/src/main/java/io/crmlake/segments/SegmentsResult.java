@@ -1,6 +1,6 @@
 package io.crmlake.segments;
 
-import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.PerCustomerResult;
 import io.crmlake.segments.Clustering.Selection;
 import io.crmlake.segments.Clustering.Trial;
 import java.time.LocalDate;
@@ -38,7 +38,7 @@ public record SegmentsResult(
     String modelVersion,
     String clusterLabels,
     Optional<Training> training)
-    implements JobResult {
+    implements PerCustomerResult {
 
   /**
    * The model selection of a training run.
@@ -61,15 +61,5 @@ public record SegmentsResult(
       return new Training(
           sel.best().silhouette(), sel.best().seed(), sel.sampleSize(), String.join(", ", parts));
     }
-  }
-
-  @Override
-  public long inputRows() {
-    return customers;
-  }
-
-  @Override
-  public long outputRows() {
-    return customers;
   }
 }
