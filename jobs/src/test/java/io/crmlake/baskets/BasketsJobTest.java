@@ -76,11 +76,14 @@ class BasketsJobTest extends SparkTestBase {
     Row run =
         lake.read(Tables.JOB_RUNS)
             .where("job = 'baskets' AND status = 'SUCCEEDED'")
-            .select("metrics")
+            .select("metrics", "phase_ms")
             .first();
     java.util.Map<String, String> metrics = run.getJavaMap(0);
     assertTrue(Long.parseLong(metrics.get("rules")) > 5, metrics.toString());
-    assertTrue(metrics.containsKey("mine_ms"), metrics.toString());
+    assertEquals("0", metrics.get("capped_baskets"), "short baskets: exact, nothing capped");
+    java.util.Map<String, Long> phases = run.getJavaMap(1);
+    assertTrue(phases.containsKey("FP-Growth and rules"), phases.toString());
+    assertTrue(phases.containsKey("write gold.association_rules"), phases.toString());
   }
 
   @Test

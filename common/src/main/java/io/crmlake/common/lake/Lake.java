@@ -8,7 +8,9 @@ import io.delta.tables.DeltaTable;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileStatus;
@@ -22,7 +24,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +40,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class Lake {
   private static final Logger LOG = LoggerFactory.getLogger(Lake.class);
+
+  /** Tables whose comments this JVM has checked (path and declaration). */
+  private static final java.util.Set<String> DESCRIBED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final SparkSession spark;
   private final LakeSettings settings;
@@ -87,6 +92,10 @@ public final class Lake {
    * replace-partition write replaces.
    */
   public void write(Table table, Dataset<Row> rows, Optional<Object> partition) {
+    if (!exists(table)) {
+      create(table, rows);
+      return;
+    }
     switch (table.mode()) {
       case OVERWRITE -> overwrite(table, rows);
       case REPLACE_PARTITION ->
@@ -99,7 +108,9 @@ public final class Lake {
       case APPEND -> append(table, rows);
       case INSERT_NEW -> insertNew(table, rows);
     }
-    describe(table);
+    if (DESCRIBED.add(path(table) + "\u0000" + table.hashCode())) {
+      describe(table);
+    }
   }
 
   /**
@@ -126,24 +137,17 @@ public final class Lake {
    * {@code data} must carry that value (Delta checks it).
    */
   private void replacePartition(Table table, Dataset<Row> data, String column, Object value) {
-    if (!exists(table)) {
-      create(table, data);
-    } else {
-      data.write()
-          .format("delta")
-          .mode("overwrite")
-          .option("replaceWhere", column + " = '" + String.valueOf(value).replace("'", "''") + "'")
-          .option("mergeSchema", "true")
-          .save(path(table));
-    }
+    // Only called for an existing table: write() creates new ones.
+    data.write()
+        .format("delta")
+        .mode("overwrite")
+        .option("replaceWhere", column + " = '" + String.valueOf(value).replace("'", "''") + "'")
+        .option("mergeSchema", "true")
+        .save(path(table));
     register(table.id());
   }
 
   private void append(Table table, Dataset<Row> data) {
-    if (!exists(table)) {
-      create(table, data);
-      return;
-    }
     data.write().format("delta").mode("append").option("mergeSchema", "true").save(path(table));
     register(table.id());
   }
@@ -153,10 +157,6 @@ public final class Lake {
    * caller makes keys unique within {@code data}. A merge that inserts nothing commits nothing.
    */
   private void insertNew(Table table, Dataset<Row> data) {
-    if (!exists(table)) {
-      create(table, data);
-      return;
-    }
     String condition =
         table.keys().stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
     DeltaTable.forPath(spark, path(table))
@@ -169,8 +169,8 @@ public final class Lake {
   }
 
   /**
-   * Creates the table with its first rows, its comment and its partitioning in one Delta commit
-   * (version 0), so that a table's first run, like every later one, is one commit.
+   * Creates the table with its first rows, its comment, its column comments and its partitioning in
+   * one Delta commit (version 0), so that a table's first run, like every later one, is one commit.
    */
   private void create(Table table, Dataset<Row> data) {
     DataFrameWriterV2<Row> writer =
@@ -193,12 +193,24 @@ public final class Lake {
   /**
    * Sets the Delta table comment and column comments to the declaration's where they differ (a
    * table written before its comments were declared, or whose comments changed). A table whose
-   * comments already agree gets no commit.
+   * comments already agree gets no commit. Checked once per table and declaration in a JVM.
    */
   void describe(Table table) {
     String target = "delta.`" + path(table).replace("`", "``") + "`";
-    DeltaTable delta = DeltaTable.forPath(spark, path(table));
-    String description = delta.detail().select("description").first().getString(0);
+    // DESCRIBE reads the table's metadata only (DeltaTable.detail() would compute file statistics).
+    String description = null;
+    Map<String, String> comments = new HashMap<>();
+    boolean columns = true;
+    for (Row r : spark.sql("DESCRIBE TABLE EXTENDED " + target).collectAsList()) {
+      String name = r.getString(0);
+      if (name == null || name.isBlank() || name.startsWith("#")) {
+        columns = false;
+      } else if (columns) {
+        comments.put(name, r.isNullAt(2) ? "" : r.getString(2));
+      } else if (name.equals("Comment")) {
+        description = r.getString(1);
+      }
+    }
     if (!table.comment().equals(description)) {
       spark.sql(
           "ALTER TABLE "
@@ -207,13 +219,9 @@ public final class Lake {
               + quote(table.comment())
               + ")");
     }
-    StructType actual = delta.toDF().schema();
     for (StructField f : table.schema().fields()) {
-      if (actual.getFieldIndex(f.name()).isEmpty()) {
-        continue;
-      }
       String want = Table.commentOf(f);
-      if (!want.equals(Table.commentOf(actual.apply(f.name())))) {
+      if (comments.containsKey(f.name()) && !want.equals(comments.get(f.name()))) {
         spark.sql(
             "ALTER TABLE " + target + " ALTER COLUMN `" + f.name() + "` COMMENT " + quote(want));
       }

@@ -2,6 +2,7 @@ package io.crmlake.common.lake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,19 @@ class LakeTest extends SparkTestBase {
     assertEquals(
         "How many.",
         Table.commentOf(DeltaTable.forPath(spark, lake.path(T)).toDF().schema().apply("n")));
+  }
+
+  @Test
+  void aTableWrittenBeforeItsCommentsWereDeclaredGetsThem() {
+    Lake lake = lake(config(dir));
+    rows(new Object[] {"a", 1}).write().format("delta").save(lake.path(T));
+    assertNull(DeltaTable.forPath(spark, lake.path(T)).detail().first().getAs("description"));
+    lake.write(T, rows(new Object[] {"b", 2}), Optional.empty());
+    DeltaTable delta = DeltaTable.forPath(spark, lake.path(T));
+    assertEquals("Things, by id.", delta.detail().first().getAs("description"));
+    assertEquals("The thing's id.", Table.commentOf(delta.toDF().schema().apply("id")));
+    assertEquals("How many.", Table.commentOf(delta.toDF().schema().apply("n")));
+    assertEquals(2, lake.read(T).count());
   }
 
   @Test
