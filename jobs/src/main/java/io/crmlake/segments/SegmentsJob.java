@@ -142,7 +142,8 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     settings.schemes().forEach(s -> dims.add(s.column()));
     dims.add("pyramid_tier");
     dims.add("cluster_label");
-    Dataset<Row> profiles = ctx.persist(profiles(segments, dims, asOfDate));
+    // One row per dimension and segment (tens of rows): one file.
+    Dataset<Row> profiles = ctx.persist(profiles(segments, dims, asOfDate).coalesce(1));
     profiles.count();
 
     SegmentsResult result =
