@@ -435,10 +435,5 @@ public final class Tables {
     throw new IllegalArgumentException(table + " is not declared in Tables.ALL");
   }
 
-  /** The declaration of a table found in the lake, if crmlake declares it. */
-  public static java.util.Optional<Table> find(TableId id) {
-    return ALL.stream().filter(t -> t.id().equals(id)).findFirst();
-  }
-
   private Tables() {}
 }
