@@ -17,7 +17,7 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = {
       "Generate a sample lake and run every job on it.",
-      "Runs generate, ingest, baskets, segments and clv, then prints the tables and sample",
+      "Runs generate, ingest, baskets, segments, clv and churn, then prints the tables and sample",
       "queries.",
       "Safe to re-run: the second run changes no row count."
     })
@@ -52,8 +52,10 @@ final class DemoCommand implements Callable<Integer> {
                 "segment customers (RFM, value classes, pyramid, KMeans)",
                 new SegmentsCommand().prepare(config)),
             Map.entry(
-                "customer lifetime value (BG/NBD + Gamma-Gamma)",
-                new ClvCommand().prepare(config)));
+                "customer lifetime value (BG/NBD + Gamma-Gamma)", new ClvCommand().prepare(config)),
+            Map.entry(
+                "churn: train, evaluate and score (point-in-time features, MLlib)",
+                new ChurnCommand().prepare(config)));
     return SparkSessions.with(config, "demo", spark -> demo(spark, config, steps));
   }
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BasketsCommand.class,
       SegmentsCommand.class,
       ClvCommand.class,
+      ChurnCommand.class,
       ClusterCommand.class,
       DemoCommand.class,
       DocsCommand.class,

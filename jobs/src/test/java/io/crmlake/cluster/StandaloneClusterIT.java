@@ -135,8 +135,14 @@ class StandaloneClusterIT extends SparkTestBase {
       "--set", "segments.kmeans.seeds=1",
       "--set", "segments.kmeans.sample-size=2000",
       "--set", "clv.starts=1",
+      "--set", "churn.horizon-days=60",
+      "--set", "churn.min-history-days=60",
+      "--set", "churn.max-cutoffs=2",
+      "--set", "churn.candidates=[logistic]",
+      "--set", "churn.grid.logistic.reg-param=[0.01]",
     };
-    // Every job in one application: the demo command (generate, ingest, baskets, segments, clv).
+    // Every job in one application: the demo command (generate, ingest, baskets, segments, clv,
+    // churn).
     boolean cdnow = Files.isDirectory(projectDir().resolve("../shared/data/cdnow"));
     String sampleSource = projectDir().resolve("conf/sources/sample.conf").toString();
     String cdnowSource = projectDir().resolve("conf/sources/cdnow_sample.conf").toString();
@@ -152,10 +158,13 @@ class StandaloneClusterIT extends SparkTestBase {
     String demoOut = Files.readString(dir.resolve("demo.log"));
     assertTrue(demoOut.contains("KMeans: chose K = "), log(dir, "demo.log"));
     assertTrue(demoOut.contains("total expected CLV"), log(dir, "demo.log"));
+    assertTrue(demoOut.contains("winner: logistic"), log(dir, "demo.log"));
     // The same jobs in local mode, on the same landing files.
     List<String> localSets = new ArrayList<>(List.of("generate.output=" + landing));
     for (int i = 1; i < sample.length; i += 2) {
-      if (sample[i].startsWith("segments.") || sample[i].startsWith("clv.")) {
+      if (sample[i].startsWith("segments.")
+          || sample[i].startsWith("clv.")
+          || sample[i].startsWith("churn.")) {
         localSets.add(sample[i]);
       }
     }
@@ -169,6 +178,7 @@ class StandaloneClusterIT extends SparkTestBase {
     Jobs.baskets(localLake, local);
     Jobs.segments(localLake, local);
     Jobs.clv(localLake, local);
+    Jobs.churn(localLake, local);
     Lake onCluster = lake(config(clusterLake));
     long lines = localLake.read(Tables.TRANSACTIONS).where("source = 'sample'").count();
     assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
@@ -224,11 +234,47 @@ class StandaloneClusterIT extends SparkTestBase {
       }
     }
 
+    // Churn: the same customers, features, stages and bands' inputs exactly; the logistic model is
+    // fitted by L-BFGS over sums added in another order, so raw scores agree to 1e-4, and the
+    // calibrated probabilities (isotonic steps) on average to 1e-3.
+    String[] exact = {
+      "customer_id",
+      "as_of_date",
+      "recency_days",
+      "purchase_days",
+      "tenure_days",
+      "lifecycle_stage",
+      "left_stage",
+      "churn_type"
+    };
+    DatasetAssert.assertSameRows(
+        localLake
+            .read(Tables.CHURN_SCORES)
+            .select(exact[0], java.util.Arrays.copyOfRange(exact, 1, exact.length)),
+        onCluster
+            .read(Tables.CHURN_SCORES)
+            .select(exact[0], java.util.Arrays.copyOfRange(exact, 1, exact.length)));
+    Row diff =
+        localLake
+            .read(Tables.CHURN_SCORES)
+            .as("l")
+            .join(onCluster.read(Tables.CHURN_SCORES).as("c"), "customer_id")
+            .selectExpr(
+                "max(abs(l.churn_score - c.churn_score))",
+                "avg(abs(l.churn_probability - c.churn_probability))",
+                "max(abs(l.p_alive - c.p_alive))",
+                "count(*)")
+            .first();
+    assertTrue(diff.getLong(3) > 100, "customers scored: " + diff.getLong(3));
+    assertTrue(diff.getDouble(0) < 1e-4, "raw churn scores differ by " + diff.getDouble(0));
+    assertTrue(diff.getDouble(1) < 1e-3, "churn probabilities differ by " + diff.getDouble(1));
+    assertTrue(diff.getDouble(2) < 1e-4, "P(alive) differs by " + diff.getDouble(2));
+
     List<String> apps = cluster.applications();
     assertTrue(!apps.isEmpty() && apps.stream().allMatch("crmlake-demo"::equals), apps.toString());
     // Each job of the application logged its run.
     assertEquals(
-        List.of("baskets", "clv", "generate", "ingest", "segments"),
+        List.of("baskets", "churn", "clv", "generate", "ingest", "segments"),
         onCluster
             .read(Tables.JOB_RUNS)
             .where("status = 'SUCCEEDED'")

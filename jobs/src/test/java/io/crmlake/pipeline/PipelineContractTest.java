@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv over 400 generated
- * customers): every table crmlake declares exists with exactly its declared schema, table comment,
- * column comments and partitioning; every Delta commit names the run that made it; and a failure
- * injected at the start of each job's last phase leaves every table of that job at its version and
- * is recorded in ops.job_runs.
+ * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv, churn over 400
+ * generated customers): every table crmlake declares exists with exactly its declared schema, table
+ * comment, column comments and partitioning; every Delta commit names the run that made it; and a
+ * failure injected at the start of each job's last phase leaves every table of that job at its
+ * version and is recorded in ops.job_runs.
  */
 class PipelineContractTest extends SparkTestBase {
   @TempDir static Path dir;
@@ -49,7 +49,15 @@ class PipelineContractTest extends SparkTestBase {
                 "generate.end=2024-05-31",
                 "generate.customers-per-partition=200",
                 "segments.kmeans.k-max=3",
-                "segments.kmeans.seeds=1"),
+                "segments.kmeans.seeds=1",
+                "churn.horizon-days=30",
+                "churn.min-history-days=30",
+                "churn.max-cutoffs=3",
+                "churn.candidates=[logistic, random-forest]",
+                "churn.grid.logistic.reg-param=[0.01]",
+                "churn.grid.random-forest.num-trees=[20]",
+                "churn.grid.random-forest.max-depth=[4]",
+                "clv.starts=1"),
             Stream.of(more))
         .toArray(String[]::new);
   }
@@ -63,6 +71,7 @@ class PipelineContractTest extends SparkTestBase {
     Jobs.baskets(lake, config);
     Jobs.segments(lake, config);
     Jobs.clv(lake, config);
+    Jobs.churn(lake, config);
   }
 
   @Test
@@ -125,6 +134,7 @@ class PipelineContractTest extends SparkTestBase {
     jobs.put("baskets:recommendations", c -> Jobs.baskets(lake, c));
     jobs.put("segments:segment profiles", c -> Jobs.segments(lake, c));
     jobs.put("clv:full fit", c -> Jobs.clv(lake, c));
+    jobs.put("churn:scoring", c -> Jobs.churn(lake, c));
     for (Map.Entry<String, Consumer<CrmlakeConfig>> job : jobs.entrySet()) {
       String name = job.getKey().substring(0, job.getKey().indexOf(':'));
       List<Table> produced = Tables.ALL.stream().filter(t -> t.producer().equals(name)).toList();

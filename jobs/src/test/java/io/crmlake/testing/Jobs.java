@@ -3,6 +3,9 @@ package io.crmlake.testing;
 import io.crmlake.baskets.BasketsJob;
 import io.crmlake.baskets.BasketsResult;
 import io.crmlake.baskets.BasketsSettings;
+import io.crmlake.churn.ChurnJob;
+import io.crmlake.churn.ChurnResult;
+import io.crmlake.churn.ChurnSettings;
 import io.crmlake.clv.ClvJob;
 import io.crmlake.clv.ClvResult;
 import io.crmlake.clv.ClvSettings;
@@ -43,5 +46,13 @@ public final class Jobs {
 
   public static ClvResult clv(Lake lake, CrmlakeConfig config) {
     return JobRunner.run(lake, config, new ClvJob(ClvSettings.from(config)));
+  }
+
+  public static ChurnResult churn(Lake lake, CrmlakeConfig config) {
+    return churn(lake, config, ChurnJob.Mode.BOTH);
+  }
+
+  public static ChurnResult churn(Lake lake, CrmlakeConfig config, ChurnJob.Mode mode) {
+    return JobRunner.run(lake, config, new ChurnJob(ChurnSettings.from(config), mode));
   }
 }

@@ -13,6 +13,7 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Every table crmlake writes, declared once: name, producing job, write mode, partitioning, schema
@@ -359,6 +360,156 @@ public final class Tables {
           .column("mae", DoubleType, "Mean absolute error per customer.")
           .build();
 
+  private static final DataType DECILES =
+      new ArrayType(
+          new StructType()
+              .add("decile", IntegerType, false)
+              .add("customers", LongType, false)
+              .add("churners", LongType, false)
+              .add("churn_rate", DoubleType, false)
+              .add("lift", DoubleType, false)
+              .add("cumulative_capture", DoubleType, false),
+          false);
+
+  private static final DataType CALIBRATION =
+      new ArrayType(
+          new StructType()
+              .add("decile", IntegerType, false)
+              .add("customers", LongType, false)
+              .add("mean_predicted", DoubleType, false)
+              .add("observed_rate", DoubleType, false),
+          false);
+
+  public static final Table CHURN_MODEL_METRICS =
+      Table.builder("gold", "churn_model_metrics", "churn")
+          .comment(
+              "Holdout evaluation of every churn candidate and baseline of every training run;"
+                  + " the chosen row names the model that scores (README, Churn).")
+          .append()
+          .column("model_version", StringType, "The churn training run (models/churn/<version>).")
+          .column(
+              "candidate",
+              StringType,
+              "logistic, random-forest, gbt; baselines: recency (recency_days alone) and p_alive"
+                  + " (1 − BG/NBD P(alive) alone).")
+          .column("kind", StringType, "model or baseline.")
+          .column("chosen", BooleanType, "The candidate with the highest holdout PR AUC.")
+          .column(
+              "params",
+              new MapType(StringType, StringType, true),
+              "Hyper-parameters chosen on the training cutoffs (empty for baselines).")
+          .column(
+              "grid_pr_auc",
+              DoubleType,
+              "PR AUC of the chosen parameters in the grid search (training cutoffs only).")
+          .column("roc_auc", DoubleType, "Holdout ROC AUC of the churn score.")
+          .column(
+              "pr_auc",
+              DoubleType,
+              "Holdout PR AUC: average precision, Σ (recall step) × precision.")
+          .column(
+              "log_loss",
+              DoubleType,
+              "Log loss of the calibrated probability on the evaluation half of the holdout.")
+          .column("brier", DoubleType, "Brier score of the calibrated probability, same half.")
+          .column(
+              "calibration_error",
+              DoubleType,
+              "Expected calibration error over the calibration deciles: Σ share × |predicted −"
+                  + " observed|.")
+          .column(
+              "deciles",
+              DECILES,
+              "Per decile of the holdout churn score (1 = highest): customers, churners, churn"
+                  + " rate, lift over the holdout rate and cumulative capture of all churners.")
+          .column(
+              "calibration",
+              CALIBRATION,
+              "Reliability table: per decile of calibrated probability on the evaluation half,"
+                  + " mean predicted probability and observed churn rate.")
+          .column("train_rows", LongType, "Training rows (customer × training cutoff).")
+          .column("train_churn_rate", DoubleType, "Share of training rows churned.")
+          .column("holdout_rows", LongType, "Holdout rows (customers at the holdout cutoff).")
+          .column("holdout_churn_rate", DoubleType, "Share of holdout rows churned.")
+          .column(
+              "calibration_rows",
+              LongType,
+              "Holdout rows the calibration was fitted on (half, by customer id hash).")
+          .column(
+              "evaluation_rows",
+              LongType,
+              "Holdout rows log loss, Brier and calibration are measured on (the other half).")
+          .column("train_cutoffs", new ArrayType(DateType, true), "The training cutoffs.")
+          .column("holdout_cutoff", DateType, "The holdout cutoff (the latest labelled one).")
+          .column("horizon_days", IntegerType, "Churn horizon (churn.horizon-days).")
+          .column("lookback_days", IntegerType, "Population lookback (churn.lookback-days).")
+          .column("trained_at", TimestampType, "When the run trained it.")
+          .build();
+
+  public static final Table CHURN_FEATURE_IMPORTANCE =
+      Table.builder("gold", "churn_feature_importance", "churn")
+          .comment("Feature importance of every churn candidate of every training run.")
+          .append()
+          .column("model_version", StringType, "The churn training run.")
+          .column("candidate", StringType, "logistic, random-forest or gbt.")
+          .column("chosen", BooleanType, "The candidate that scores.")
+          .column("feature", StringType, "Feature name (README, Churn).")
+          .column(
+              "importance",
+              DoubleType,
+              "impurity: MLlib's tree importance (sums to 1); abs_coefficient_x_std: |logistic"
+                  + " coefficient| × the feature's standard deviation.")
+          .column("rank", IntegerType, "1 = most important.")
+          .column("method", StringType, "impurity or abs_coefficient_x_std.")
+          .build();
+
+  public static final Table CHURN_SCORES =
+      Table.builder("gold", "churn_scores", "churn")
+          .comment(
+              "Calibrated churn probability, risk band, reasons and lifecycle stage per customer"
+                  + " active as of a date; replaced per as-of date.")
+          .replacePartition("as_of_date")
+          .column(
+              "customer_id",
+              StringType,
+              "Customer with a purchase in the churn.lookback-days before as_of_date.")
+          .column("as_of_date", DateType, "Scores use the lines dated strictly before it.")
+          .column(
+              "churn_probability",
+              DoubleType,
+              "Calibrated probability of no purchase in the churn.horizon-days from as_of_date.")
+          .column("churn_score", DoubleType, "The classifier's score before calibration.")
+          .column("risk_band", StringType, "Band of churn_probability (churn.risk-bands).")
+          .column(
+              "risk_decile",
+              IntegerType,
+              "Decile of churn_probability among the scored customers; 1 = highest risk.")
+          .column(
+              "top_reasons",
+              STRINGS,
+              "Features that push this customer's score up most (score fall when set to the"
+                  + " training median), largest first.")
+          .column(
+              "lifecycle_stage",
+              StringType,
+              "exploration, formation, stability, decline or churned (README, Churn).")
+          .column("left_stage", StringType, "For churned customers: the stage they left in.")
+          .column(
+              "churn_type",
+              StringType,
+              "For churned customers: early_quitter, drop_out, early_exit or faded_out.")
+          .column("recency_days", IntegerType, "as_of_date − last purchase.")
+          .column("purchase_days", LongType, "Distinct purchase days before as_of_date.")
+          .column("tenure_days", IntegerType, "as_of_date − first purchase.")
+          .column("p_alive", DoubleType, "BG/NBD P(alive), fitted on the data before as_of_date.")
+          .column(
+              "expected_purchases",
+              DoubleType,
+              "BG/NBD expected purchases over the churn horizon, same fit.")
+          .column("model", StringType, "The scoring candidate (logistic, random-forest, gbt).")
+          .column("model_version", StringType, "The training run of the model.")
+          .build();
+
   public static final Table INGESTED_FILES =
       Table.builder("ops", "ingested_files", "ingest")
           .comment(
@@ -385,7 +536,7 @@ public final class Tables {
           .append()
           .column(
               "run_id", StringType, "<job>-<utc time>-<random>; each Delta commit's userMetadata.")
-          .column("job", StringType, "ingest, baskets, segments, clv, generate.")
+          .column("job", StringType, "ingest, baskets, segments, clv, churn, generate.")
           .column("config_hash", StringType, "Hash of the effective configuration.")
           .column("started_at", TimestampType, "Start time.")
           .column("ended_at", TimestampType, "End time.")
@@ -422,6 +573,9 @@ public final class Tables {
           CLV,
           CLV_MODELS,
           CLV_VALIDATION,
+          CHURN_MODEL_METRICS,
+          CHURN_FEATURE_IMPORTANCE,
+          CHURN_SCORES,
           INGESTED_FILES,
           JOB_RUNS);
 

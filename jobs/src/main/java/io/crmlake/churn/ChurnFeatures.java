@@ -1,0 +1,195 @@
+package io.crmlake.churn;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.crmlake.clv.BgNbd;
+import io.crmlake.clv.ClvModels;
+import io.crmlake.clv.ClvSettings;
+import io.crmlake.clv.ClvSummary;
+import io.crmlake.features.CustomerFeatures;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * Point-in-time churn features per customer at a cutoff T, from the lines dated strictly before T
+ * only: the shared {@link CustomerFeatures} (RFM, tenure, return rate, category breadth), activity
+ * in the last 30/90/180 days and its trend, basket size, and P(alive) and expected purchases over
+ * the churn horizon from a BG/NBD fit on the same data ({@link #fitBgNbd}: data before T, never the
+ * full period).
+ *
+ * <p>The population at T is the customers with a purchase in the {@code lookbackDays} before T.
+ * Every row carries its {@code cutoff} and {@code last_line_date}, the latest line (sale or return)
+ * its features used, so a run can prove it is before the cutoff.
+ */
+public final class ChurnFeatures {
+  private ChurnFeatures() {}
+
+  /** The model's features, in the order of the feature vector. */
+  public static final List<String> NAMES =
+      List.of(
+          "recency_days",
+          "frequency",
+          "purchase_days",
+          "monetary",
+          "tenure_days",
+          "avg_order_value",
+          "recency_gap_ratio",
+          "single_purchase_day",
+          "orders_30d",
+          "orders_90d",
+          "orders_180d",
+          "spend_30d",
+          "spend_90d",
+          "spend_180d",
+          "order_trend_90d",
+          "spend_trend_90d",
+          "return_rate",
+          "distinct_categories",
+          "avg_basket_lines",
+          "p_alive",
+          "expected_purchases");
+
+  /** The order lines features are built from: customer lines with the columns they need. */
+  public static Dataset<Row> lines(Dataset<Row> transactions) {
+    return transactions
+        .where(col("customer_id").isNotNull())
+        .select("customer_id", "order_id", "order_date", "amount", "category", "is_return");
+  }
+
+  /** BG/NBD fitted on the purchases before {@code cutoff} (clv.calibration-end = cutoff − 1). */
+  public static BgNbd fitBgNbd(Dataset<Row> lines, LocalDate cutoff, ClvSettings clv) {
+    Dataset<Row> summary = ClvSummary.summarize(lines, cutoff.minusDays(1), clv.timeUnit()).cache();
+    try {
+      return BgNbd.of(ClvModels.fitBgNbd(summary, clv).fit().params());
+    } finally {
+      summary.unpersist(false);
+    }
+  }
+
+  /**
+   * Features at {@code cutoff} of the customers with a purchase in the lookback window, with {@code
+   * cutoff}, {@code last_line_date}, {@code first_purchase_date}, {@code last_purchase_date},
+   * {@code avg_gap_days} and every column of {@link #NAMES} (doubles).
+   *
+   * @param bg BG/NBD fitted on data before the cutoff
+   * @param horizonUnits the churn horizon in {@code unit}s
+   */
+  public static Dataset<Row> at(
+      Dataset<Row> lines,
+      LocalDate cutoff,
+      int lookbackDays,
+      BgNbd bg,
+      double horizonUnits,
+      ClvSettings.TimeUnit unit) {
+    java.sql.Date t = java.sql.Date.valueOf(cutoff);
+    Dataset<Row> base =
+        CustomerFeatures.compute(lines, cutoff)
+            .where(
+                col("last_purchase_date")
+                    .geq(lit(java.sql.Date.valueOf(cutoff.minusDays(lookbackDays)))));
+    Column sale = functions.not(col("is_return"));
+    Column age = functions.datediff(lit(t), col("order_date"));
+    Dataset<Row> activity =
+        CustomerFeatures.before(lines, cutoff)
+            .groupBy("customer_id")
+            .agg(
+                max("order_date").as("last_line_date"),
+                count(when(sale, lit(1))).as("sale_lines"),
+                windowOrders(sale, age, 0, 30).as("orders_30d"),
+                windowOrders(sale, age, 0, 90).as("orders_90d"),
+                windowOrders(sale, age, 0, 180).as("orders_180d"),
+                windowOrders(sale, age, 90, 180).as("orders_prior_90d"),
+                windowSpend(sale, age, 0, 30).as("spend_30d"),
+                windowSpend(sale, age, 0, 90).as("spend_90d"),
+                windowSpend(sale, age, 0, 180).as("spend_180d"),
+                windowSpend(sale, age, 90, 180).as("spend_prior_90d"));
+    Dataset<Row> summary = ClvSummary.summarize(lines, cutoff.minusDays(1), unit);
+    UserDefinedFunction pAlive =
+        functions.udf(
+            (UDF3<Double, Double, Double, Double>) bg::probabilityAlive, DataTypes.DoubleType);
+    UserDefinedFunction expected =
+        functions.udf(
+            (UDF3<Double, Double, Double, Double>)
+                (x, tx, tt) -> bg.expectedPurchases(horizonUnits, x, tx, tt),
+            DataTypes.DoubleType);
+    Dataset<Row> bgnbd =
+        summary.select(
+            col("customer_id"),
+            pAlive.apply(col("frequency"), col("recency"), col("t")).as("p_alive"),
+            expected.apply(col("frequency"), col("recency"), col("t")).as("expected_purchases"));
+    Dataset<Row> joined = base.join(activity, "customer_id").join(bgnbd, "customer_id");
+    List<Column> out = new ArrayList<>();
+    out.add(col("customer_id"));
+    out.add(lit(t).as("cutoff"));
+    out.add(col("last_line_date"));
+    out.add(col("first_purchase_date"));
+    out.add(col("last_purchase_date"));
+    out.add(col("avg_gap_days"));
+    for (String name : NAMES) {
+      out.add(feature(name).cast("double").as(name));
+    }
+    return joined.select(out.toArray(new Column[0]));
+  }
+
+  private static Column feature(String name) {
+    return switch (name) {
+      case "recency_gap_ratio" ->
+          col("recency_days").divide(coalesce(col("avg_gap_days"), col("recency_days")));
+      case "single_purchase_day" -> when(col("purchase_days").leq(1), 1.0).otherwise(0.0);
+      case "order_trend_90d" -> col("orders_90d").minus(col("orders_prior_90d"));
+      case "spend_trend_90d" -> col("spend_90d").minus(col("spend_prior_90d"));
+      case "avg_basket_lines" -> col("sale_lines").divide(col("frequency"));
+      default -> col(name);
+    };
+  }
+
+  /** Distinct sale orders dated T − to … T − from − 1 (age in (from, to] days). */
+  private static Column windowOrders(Column sale, Column age, int from, int to) {
+    return countDistinct(when(sale.and(age.gt(from)).and(age.leq(to)), col("order_id")));
+  }
+
+  /** Sales dated T − to … T − from − 1. */
+  private static Column windowSpend(Column sale, Column age, int from, int to) {
+    return coalesce(
+        sum(when(sale.and(age.gt(from)).and(age.leq(to)), col("amount"))).cast("double"), lit(0.0));
+  }
+
+  /**
+   * Labels at {@code cutoff}: adds {@code churned} (1.0 when the customer has no sale on the {@code
+   * horizonDays} days from the cutoff on, 0.0 otherwise) to the features.
+   */
+  public static Dataset<Row> label(
+      Dataset<Row> features, Dataset<Row> lines, LocalDate cutoff, int horizonDays) {
+    Dataset<Row> buyers =
+        lines
+            .where(
+                functions
+                    .not(col("is_return"))
+                    .and(col("order_date").geq(lit(java.sql.Date.valueOf(cutoff))))
+                    .and(
+                        col("order_date")
+                            .lt(lit(java.sql.Date.valueOf(cutoff.plusDays(horizonDays))))))
+            .select(col("customer_id"))
+            .distinct()
+            .withColumn("bought", lit(true));
+    return features
+        .join(buyers, "customer_id", "left")
+        .withColumn("churned", when(col("bought").isNull(), 1.0).otherwise(0.0))
+        .drop("bought");
+  }
+}
