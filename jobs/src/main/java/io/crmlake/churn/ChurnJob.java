@@ -209,6 +209,8 @@ public final class ChurnJob implements Job<ChurnResult> {
     // One row per cutoff: the leakage check and the class balance.
     List<String> perCutoff = new ArrayList<>();
     long trainRows = 0;
+    double trainChurned = 0;
+    double holdoutChurned = 0;
     long holdoutRows = 0;
     for (Row r :
         stacked
@@ -236,8 +238,10 @@ public final class ChurnJob implements Job<ChurnResult> {
       }
       if (c.equals(holdoutCutoff)) {
         holdoutRows = n;
+        holdoutChurned = churned;
       } else {
         trainRows += n;
+        trainChurned += churned;
       }
       String line =
           String.format(
@@ -385,8 +389,9 @@ public final class ChurnJob implements Job<ChurnResult> {
         cutoffs.subList(0, cutoffs.size() - 1).stream()
             .map(java.sql.Date::valueOf)
             .toArray(java.sql.Date[]::new);
-    double trainRate = rate(trainSet);
-    double holdoutRate = rate(holdout);
+    // From the per-cutoff counts above: no further pass over the rows.
+    double trainRate = trainChurned / trainRows;
+    double holdoutRate = holdoutChurned / holdoutRows;
     for (Evaluated e : evaluated) {
       metricRows.add(
           RowFactory.create(
@@ -403,7 +408,7 @@ public final class ChurnJob implements Job<ChurnResult> {
               e.calibrationError(),
               decileRows(e.deciles(), holdoutRate),
               calibrationRows(e.calibration()),
-              trainSet.count(),
+              trainRows,
               trainRate,
               holdoutRows,
               holdoutRate,
@@ -516,10 +521,6 @@ public final class ChurnJob implements Job<ChurnResult> {
     Map<String, String> out = new LinkedHashMap<>();
     p.forEach((k, v) -> out.put(k, String.valueOf(v)));
     return out;
-  }
-
-  private static double rate(Dataset<Row> labelled) {
-    return labelled.agg(avg(ChurnModels.LABEL)).first().getDouble(0);
   }
 
   private static Row[] decileRows(List<Decile> deciles, double overall) {
