@@ -26,6 +26,9 @@ import picocli.CommandLine.Command;
       DocsCommand.class,
       GenerateCommand.class,
       IngestCommand.class,
+      PipelineCommand.class,
+      PublishCommand.class,
+      ServeDbCommand.class,
       SqlCommand.class,
       TablesCommand.class
     })

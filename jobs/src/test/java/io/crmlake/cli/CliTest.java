@@ -26,7 +26,18 @@ class CliTest extends SparkTestBase {
     assertEquals(0, r.code());
     for (String c :
         List.of(
-            "demo", "docs", "generate", "ingest", "baskets", "segments", "clv", "sql", "tables")) {
+            "demo",
+            "docs",
+            "generate",
+            "ingest",
+            "baskets",
+            "segments",
+            "clv",
+            "sql",
+            "tables",
+            "pipeline",
+            "publish",
+            "serve-db")) {
       assertTrue(r.out().contains(c), c);
       Cli.Result sub = Cli.run(c, "--help");
       assertEquals(0, sub.code());

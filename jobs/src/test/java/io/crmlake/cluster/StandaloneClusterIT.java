@@ -10,6 +10,7 @@ import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.publish.EmbeddedServer;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Spark standalone cluster on this machine (a master and two workers, executors in their own
- * JVMs): the application jar is submitted in client mode with Spark's SparkSubmit — the demo
- * command, which runs every job in one application — and its tables must equal, row for row, those
- * of local-mode runs of the same jobs (KMeans clusters and fitted CLV parameters within tolerance).
+ * JVMs): the application jar is submitted in client mode with Spark's SparkSubmit — generate, then
+ * the pipeline command, which runs every job in one application and publishes to a PostgreSQL
+ * server by URL — and its tables must equal, row for row, those of local-mode runs of the same jobs
+ * (KMeans clusters, fitted CLV parameters and churn probabilities within tolerance).
  */
 class StandaloneClusterIT extends SparkTestBase {
   private static LocalCluster cluster;
   private static LocalCluster.Endpoints endpoints;
   private static List<Long> pids = new ArrayList<>();
+  private static Path pgDir;
 
   @TempDir static Path state;
   @TempDir Path dir;
@@ -59,6 +62,9 @@ class StandaloneClusterIT extends SparkTestBase {
 
   @AfterAll
   static void stopCluster() throws Exception {
+    if (pgDir != null) {
+      EmbeddedServer.stop(pgDir);
+    }
     if (cluster != null) {
       cluster.stop();
       for (long pid : pids) {
@@ -141,8 +147,10 @@ class StandaloneClusterIT extends SparkTestBase {
       "--set", "churn.candidates=[logistic]",
       "--set", "churn.grid.logistic.reg-param=[0.01]",
     };
-    // Every job in one application: the demo command (generate, ingest, baskets, segments, clv,
-    // churn).
+    // The serving database: a real PostgreSQL the cluster's driver reaches by URL (the embedded
+    // server is not in the application jar), one schema for the cluster run, one for local mode.
+    pgDir = dir.resolve("pg");
+    EmbeddedServer.Running pg = EmbeddedServer.ensureRunning(pgDir, freePort());
     boolean cdnow = Files.isDirectory(projectDir().resolve("../shared/data/cdnow"));
     String sampleSource = projectDir().resolve("conf/sources/sample.conf").toString();
     String cdnowSource = projectDir().resolve("conf/sources/cdnow_sample.conf").toString();
@@ -150,15 +158,26 @@ class StandaloneClusterIT extends SparkTestBase {
         cdnow
             ? "[\"" + sampleSource + "\", \"" + cdnowSource + "\"]"
             : "[\"" + sampleSource + "\"]";
-    List<String> demo = new ArrayList<>(List.of("demo", "--lake", clusterLake.toString()));
-    demo.addAll(List.of(sample));
-    demo.addAll(List.of("--set", "ingest.sources=" + sources));
+    List<String> generate = new ArrayList<>(List.of("generate", "--lake", clusterLake.toString()));
+    generate.addAll(List.of(sample));
     assertEquals(
-        0, submit(dir.resolve("demo.log"), demo.toArray(String[]::new)), log(dir, "demo.log"));
-    String demoOut = Files.readString(dir.resolve("demo.log"));
-    assertTrue(demoOut.contains("KMeans: chose K = "), log(dir, "demo.log"));
-    assertTrue(demoOut.contains("total expected CLV"), log(dir, "demo.log"));
-    assertTrue(demoOut.contains("winner: logistic"), log(dir, "demo.log"));
+        0,
+        submit(dir.resolve("generate.log"), generate.toArray(String[]::new)),
+        log(dir, "generate.log"));
+    // Every job of the pipeline in one application.
+    List<String> pipeline = new ArrayList<>(List.of("pipeline", "--lake", clusterLake.toString()));
+    pipeline.addAll(List.of(sample));
+    pipeline.addAll(List.of("--set", "ingest.sources=" + sources));
+    pipeline.addAll(List.of("--set", "publish.serving.url=" + pg.jdbcUrl()));
+    assertEquals(
+        0,
+        submit(dir.resolve("pipeline.log"), pipeline.toArray(String[]::new)),
+        log(dir, "pipeline.log"));
+    String out = Files.readString(dir.resolve("pipeline.log"));
+    assertTrue(out.contains("KMeans: chose K = "), log(dir, "pipeline.log"));
+    assertTrue(out.contains("total expected CLV"), log(dir, "pipeline.log"));
+    assertTrue(out.contains("winner: logistic"), log(dir, "pipeline.log"));
+    assertTrue(out.contains("== pipeline summary"), log(dir, "pipeline.log"));
     // The same jobs in local mode, on the same landing files.
     List<String> localSets = new ArrayList<>(List.of("generate.output=" + landing));
     for (int i = 1; i < sample.length; i += 2) {
@@ -179,6 +198,12 @@ class StandaloneClusterIT extends SparkTestBase {
     Jobs.segments(localLake, local);
     Jobs.clv(localLake, local);
     Jobs.churn(localLake, local);
+    CrmlakeConfig localPublish =
+        config(
+            dir.resolve("local-lake"),
+            "publish.serving.url=" + pg.jdbcUrl(),
+            "publish.serving.schema=local_run");
+    Jobs.publish(localLake, localPublish, java.util.Map.of());
     Lake onCluster = lake(config(clusterLake));
     long lines = localLake.read(Tables.TRANSACTIONS).where("source = 'sample'").count();
     assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
@@ -270,19 +295,87 @@ class StandaloneClusterIT extends SparkTestBase {
     assertTrue(diff.getDouble(1) < 1e-3, "churn probabilities differ by " + diff.getDouble(1));
     assertTrue(diff.getDouble(2) < 1e-4, "P(alive) differs by " + diff.getDouble(2));
 
+    // Publish: one row per customer with the same scores; churn and clv columns within the
+    // tolerances above; the served table holds the cluster's rows.
+    String[] scoreColumns = {
+      "customer_id",
+      "in_scope",
+      "as_of_date",
+      "first_purchase_date",
+      "last_purchase_date",
+      "recency_days",
+      "orders",
+      "net_spend",
+      "r_score",
+      "f_score",
+      "m_score",
+      "rfm_segment",
+      "value_class",
+      "pyramid_tier",
+      "risk_band",
+      "lifecycle_stage",
+      "rec_1_item",
+      "rec_2_item",
+      "rec_3_item"
+    };
+    DatasetAssert.assertSameRows(
+        localLake
+            .read(Tables.CUSTOMER_SCORES)
+            .select(
+                scoreColumns[0],
+                java.util.Arrays.copyOfRange(scoreColumns, 1, scoreColumns.length)),
+        onCluster
+            .read(Tables.CUSTOMER_SCORES)
+            .select(
+                scoreColumns[0],
+                java.util.Arrays.copyOfRange(scoreColumns, 1, scoreColumns.length)));
+    Row scoreDiff =
+        localLake
+            .read(Tables.CUSTOMER_SCORES)
+            .as("l")
+            .join(onCluster.read(Tables.CUSTOMER_SCORES).as("c"), "customer_id")
+            .selectExpr(
+                "avg(abs(l.churn_probability - c.churn_probability))",
+                "max(abs(l.p_alive - c.p_alive))",
+                "count(*)")
+            .first();
+    assertTrue(scoreDiff.getDouble(0) < 1e-3, "churn probabilities differ by " + scoreDiff);
+    assertTrue(scoreDiff.getDouble(1) < 1e-4, "P(alive) differs by " + scoreDiff);
+    try (java.sql.Connection c =
+            java.sql.DriverManager.getConnection(pg.jdbcUrl(), "postgres", "");
+        java.sql.ResultSet rs =
+            c.createStatement().executeQuery("SELECT count(*) FROM crm.customer_scores")) {
+      rs.next();
+      assertEquals(onCluster.read(Tables.CUSTOMER_SCORES).count(), rs.getLong(1));
+    }
+
     List<String> apps = cluster.applications();
-    assertTrue(!apps.isEmpty() && apps.stream().allMatch("crmlake-demo"::equals), apps.toString());
-    // Each job of the application logged its run.
+    assertEquals(List.of("crmlake-generate", "crmlake-pipeline"), apps.stream().sorted().toList());
+    // Each job of the pipeline logged its run, with the pipeline's run id.
     assertEquals(
-        List.of("baskets", "churn", "clv", "generate", "ingest", "segments"),
+        List.of("baskets", "churn", "clv", "ingest", "publish", "segments"),
         onCluster
             .read(Tables.JOB_RUNS)
-            .where("status = 'SUCCEEDED'")
+            .where("status = 'SUCCEEDED' AND pipeline_run_id IS NOT NULL")
             .select("job")
             .distinct()
             .orderBy("job")
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList());
+    assertEquals(
+        1,
+        onCluster
+            .read(Tables.JOB_RUNS)
+            .where("pipeline_run_id IS NOT NULL")
+            .select("pipeline_run_id")
+            .distinct()
+            .count());
+  }
+
+  private static int freePort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
   }
 
   private static String log(Path dir, String name) throws Exception {

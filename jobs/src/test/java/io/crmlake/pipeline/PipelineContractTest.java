@@ -1,6 +1,7 @@
 package io.crmlake.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
 import io.delta.tables.DeltaTable;
 import java.nio.file.Files;
@@ -30,11 +32,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job contract on a whole pipeline (generate, ingest, baskets, segments, clv, churn over 400
- * generated customers): every table crmlake declares exists with exactly its declared schema, table
- * comment, column comments and partitioning; every Delta commit names the run that made it; and a
- * failure injected at the start of each job's last phase leaves every table of that job at its
- * version and is recorded in ops.job_runs.
+ * The job contract on a whole pipeline (generate, then the pipeline command: ingest, baskets,
+ * segments, churn, clv, publish over 400 generated customers): every table crmlake declares exists
+ * with exactly its declared schema, table comment, column comments and partitioning; every Delta
+ * commit names the run that made it; and a failure injected at the start of each job's last phase
+ * leaves every table of that job at its version and is recorded in ops.job_runs.
  */
 class PipelineContractTest extends SparkTestBase {
   @TempDir static Path dir;
@@ -67,11 +69,100 @@ class PipelineContractTest extends SparkTestBase {
     config = config(dir, settings());
     lake = lake(config);
     Jobs.generate(lake, config);
-    Jobs.ingest(lake, config);
-    Jobs.baskets(lake, config);
-    Jobs.segments(lake, config);
-    Jobs.clv(lake, config);
-    Jobs.churn(lake, config);
+    List<String> args = new java.util.ArrayList<>(List.of("pipeline", "--lake", dir.toString()));
+    for (String s : settings("publish.serving.enabled=false")) {
+      args.add("--set");
+      args.add(s);
+    }
+    pipelineRun = Cli.run(args.toArray(String[]::new));
+    assertEquals(0, pipelineRun.code(), pipelineRun.out() + pipelineRun.err());
+  }
+
+  static Cli.Result pipelineRun;
+
+  /**
+   * The pipeline command ran every job under one pipeline run id; every customer has every score;
+   * and each action list holds exactly the customers its thresholds select, recomputed here in
+   * plain Java from gold.customer_scores (a top-share threshold is the value at rank ⌈(1 − share) ×
+   * n⌉ of the sorted values, as percentile_approx gives it on small data).
+   */
+  @Test
+  void thePipelinePublishesEveryScoreAndListsObeyTheirThresholds() {
+    assertTrue(pipelineRun.out().contains("== pipeline summary"), pipelineRun.out());
+    List<Row> runs =
+        lake.read(Tables.JOB_RUNS).where("pipeline_run_id IS NOT NULL").collectAsList();
+    assertEquals(
+        Set.of("ingest", "baskets", "segments", "churn", "clv", "publish"),
+        runs.stream()
+            .map(r -> r.<String>getAs("job"))
+            .collect(java.util.stream.Collectors.toSet()));
+    assertEquals(1, runs.stream().map(r -> r.<String>getAs("pipeline_run_id")).distinct().count());
+    for (Table t : Tables.ALL) {
+      if (t.layer().equals("gold") && t != Tables.SEGMENT_MIGRATION) {
+        assertTrue(lake.read(t).count() > 0, t + " is empty");
+      }
+    }
+    List<Row> scores = lake.read(Tables.CUSTOMER_SCORES).collectAsList();
+    assertEquals(lake.read(Tables.CUSTOMER_SEGMENTS).count(), scores.size());
+    for (Row r : scores) {
+      for (String c :
+          List.of(
+              "r_score",
+              "value_class",
+              "rfm_segment",
+              "pyramid_tier",
+              "cluster_label",
+              "churn_probability",
+              "risk_band",
+              "lifecycle_stage",
+              "p_alive",
+              "clv",
+              "segments_model_version",
+              "churn_model_version",
+              "clv_model_version")) {
+        assertFalse(r.isNullAt(r.fieldIndex(c)), r.getAs("customer_id") + " has no " + c);
+      }
+    }
+    assertTrue(scores.stream().anyMatch(r -> !r.isNullAt(r.fieldIndex("rec_1_item"))));
+
+    double clvCut = topShare(scores, "clv", 0.2);
+    double spendCut = topShare(scores, "net_spend", 0.2);
+    Set<String> retention = new java.util.TreeSet<>();
+    Set<String> winback = new java.util.TreeSet<>();
+    Set<String> crossSell = new java.util.TreeSet<>();
+    for (Row r : scores) {
+      String tier = r.getAs("pyramid_tier");
+      boolean high = tier.equals("Platinum") || tier.equals("Gold");
+      double p = r.getAs("churn_probability");
+      int recency = r.getAs("recency_days");
+      boolean churned = "churned".equals(r.getAs("lifecycle_stage"));
+      if (p >= 0.5 && (high || r.<Double>getAs("clv") >= clvCut)) {
+        retention.add(r.getAs("customer_id"));
+      }
+      if ((churned || recency >= 180) && (high || r.<Double>getAs("net_spend") >= spendCut)) {
+        winback.add(r.getAs("customer_id"));
+      }
+      if (recency < 180
+          && !churned
+          && !r.isNullAt(r.fieldIndex("rec_1_score"))
+          && r.<Double>getAs("rec_1_score") >= 1.0) {
+        crossSell.add(r.getAs("customer_id"));
+      }
+    }
+    assertEquals(retention, ids(Tables.RETENTION_TARGETS));
+    assertEquals(winback, ids(Tables.WINBACK_TARGETS));
+    assertEquals(crossSell, ids(Tables.CROSS_SELL_TARGETS));
+    assertFalse(retention.isEmpty() && crossSell.isEmpty(), "the lists select someone");
+  }
+
+  private static Set<String> ids(Table t) {
+    return new java.util.TreeSet<>(
+        lake.read(t).select("customer_id").as(Encoders.STRING()).collectAsList());
+  }
+
+  private static double topShare(List<Row> rows, String column, double share) {
+    double[] v = rows.stream().mapToDouble(r -> r.<Double>getAs(column)).sorted().toArray();
+    return v[(int) Math.ceil((1 - share) * v.length) - 1];
   }
 
   @Test
@@ -135,11 +226,14 @@ class PipelineContractTest extends SparkTestBase {
     jobs.put("segments:segment profiles", c -> Jobs.segments(lake, c));
     jobs.put("clv:full fit", c -> Jobs.clv(lake, c));
     jobs.put("churn:scoring", c -> Jobs.churn(lake, c));
+    jobs.put("publish:action lists", c -> Jobs.publish(lake, c, Map.of()));
     for (Map.Entry<String, Consumer<CrmlakeConfig>> job : jobs.entrySet()) {
       String name = job.getKey().substring(0, job.getKey().indexOf(':'));
       List<Table> produced = Tables.ALL.stream().filter(t -> t.producer().equals(name)).toList();
       Map<Table, Long> before = versions(produced);
-      CrmlakeConfig failing = config(dir, settings("run.fail-at-phase=" + job.getKey()));
+      CrmlakeConfig failing =
+          config(
+              dir, settings("run.fail-at-phase=" + job.getKey(), "publish.serving.enabled=false"));
       RunContext.InjectedFailure e =
           assertThrows(RunContext.InjectedFailure.class, () -> job.getValue().accept(failing));
       assertTrue(e.getMessage().contains(job.getKey().substring(name.length() + 1)));

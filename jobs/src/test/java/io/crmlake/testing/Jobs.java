@@ -52,6 +52,15 @@ public final class Jobs {
     return churn(lake, config, ChurnJob.Mode.BOTH);
   }
 
+  /** Publishes with the serving database's password read from {@code env}. */
+  public static io.crmlake.publish.PublishResult publish(
+      Lake lake, CrmlakeConfig config, java.util.Map<String, String> env) {
+    return JobRunner.run(
+        lake,
+        config,
+        new io.crmlake.publish.PublishJob(io.crmlake.publish.PublishSettings.from(config), env));
+  }
+
   public static ChurnResult churn(Lake lake, CrmlakeConfig config, ChurnJob.Mode mode) {
     return JobRunner.run(lake, config, new ChurnJob(ChurnSettings.from(config), mode));
   }

@@ -108,6 +108,15 @@ public final class DataDictionary {
               + String.join("`, `", t.keys())
               + "` is not yet in the table (MERGE); nothing is updated";
       case APPEND -> "each run appends its rows";
+      case MERGE ->
+          "each run merges its rows on `"
+              + String.join("`, `", t.keys())
+              + "` (Delta MERGE): rows that changed are updated, new ones inserted, and rows the"
+              + " run no longer has get `"
+              + t.merge().orElseThrow().flag()
+              + "` = false (never deleted); `"
+              + String.join("`, `", t.merge().orElseThrow().stamps())
+              + "` tell when a row last changed";
     };
   }
 

@@ -107,6 +107,7 @@ public final class Lake {
                   () -> new IllegalArgumentException(table + ": no partition value to replace")));
       case APPEND -> append(table, rows);
       case INSERT_NEW -> insertNew(table, rows);
+      case MERGE -> merge(table, rows, stampsOf(table, partition));
     }
     if (DESCRIBED.add(path(table) + "\u0000" + table.hashCode())) {
       describe(table);
@@ -166,6 +167,76 @@ public final class Lake {
         .insertAll()
         .execute();
     register(table.id());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> stampsOf(Table table, Optional<Object> values) {
+    if (values.isEmpty() || !(values.get() instanceof Map<?, ?>)) {
+      throw new IllegalArgumentException(table + ": no stamp values for the rows it flags");
+    }
+    return (Map<String, Object>) values.get();
+  }
+
+  /**
+   * Merges a run's rows into a {@link Table.WriteMode#MERGE} table in one commit: a row whose key
+   * is in the table is updated only when a column other than the stamps differs (null-safe); a new
+   * key is inserted; a row still flagged in scope whose key the run no longer has gets the flag set
+   * to false and {@code stamps} (the run's stamp values). {@code data} must have unique keys.
+   */
+  private void merge(Table table, Dataset<Row> data, Map<String, Object> stamps) {
+    Table.Merge m = table.merge().orElseThrow();
+    String on =
+        table.keys().stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
+    String changed =
+        Arrays.stream(table.schema().fieldNames())
+            .filter(c -> !table.keys().contains(c) && !m.stamps().contains(c))
+            .map(c -> "NOT (t.`" + c + "` <=> s.`" + c + "`)")
+            .collect(Collectors.joining(" OR "));
+    Map<String, Column> flagged = new HashMap<>();
+    flagged.put(m.flag(), functions.lit(false));
+    for (String c : m.stamps()) {
+      if (!stamps.containsKey(c)) {
+        throw new IllegalArgumentException(table + ": no value for stamp column " + c);
+      }
+      flagged.put(c, functions.lit(stamps.get(c)).cast(table.schema().apply(c).dataType()));
+    }
+    DeltaTable.forPath(spark, path(table))
+        .as("t")
+        .merge(data.as("s"), on)
+        .whenMatched(changed)
+        .updateAll()
+        .whenNotMatched()
+        .insertAll()
+        .whenNotMatchedBySource("t.`" + m.flag() + "`")
+        .update(flagged)
+        .execute();
+    register(table.id());
+  }
+
+  /**
+   * The operation metrics Delta recorded for the newest commit of {@code table} whose operation is
+   * {@code operation} (e.g. MERGE or CREATE TABLE AS SELECT), with the commit's version and
+   * userMetadata; empty if the last 20 commits have none.
+   */
+  public Map<String, String> lastCommitMetrics(Table table, String... operations) {
+    List<String> wanted = List.of(operations);
+    for (Row r :
+        DeltaTable.forPath(spark, path(table))
+            .history(20)
+            .select("version", "operation", "operationMetrics", "userMetadata")
+            .collectAsList()) {
+      if (wanted.contains(r.getString(1))) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        out.put("version", String.valueOf(r.getLong(0)));
+        out.put("operation", r.getString(1));
+        out.put("userMetadata", r.isNullAt(3) ? "" : r.getString(3));
+        if (!r.isNullAt(2)) {
+          out.putAll(scala.jdk.javaapi.CollectionConverters.asJava(r.<String, String>getMap(2)));
+        }
+        return out;
+      }
+    }
+    return Map.of();
   }
 
   /**

@@ -33,7 +33,12 @@ public final class Table {
     /** Rows whose key is not yet in the table are inserted (MERGE); nothing is updated. */
     INSERT_NEW("rows with a new key are inserted"),
     /** Each run appends its rows. */
-    APPEND("each run appends");
+    APPEND("each run appends"),
+    /**
+     * MERGE on the keys: rows whose columns changed are updated, new keys inserted, rows missing
+     * from the run flagged (the flag column set to false), never deleted.
+     */
+    MERGE("merged on its key: changed rows updated, new ones inserted, missing ones flagged");
 
     public final String meaning;
 
@@ -53,6 +58,14 @@ public final class Table {
   private final List<String> keys;
   private final StructType schema;
   private final Slot slot;
+  private final Merge merge;
+
+  /**
+   * How a {@link WriteMode#MERGE} table tells change from bookkeeping: {@code flag} is the boolean
+   * column that is true while a key is in the run's rows; {@code stamps} are the columns a run sets
+   * on every row it changes (run id, update time) and that alone do not make a row changed.
+   */
+  public record Merge(String flag, List<String> stamps) {}
 
   private Table(
       TableId id,
@@ -62,7 +75,8 @@ public final class Table {
       List<String> partitionBy,
       List<String> keys,
       StructType schema,
-      Slot slot) {
+      Slot slot,
+      Merge merge) {
     this.id = id;
     this.producer = producer;
     this.comment = comment;
@@ -71,6 +85,7 @@ public final class Table {
     this.keys = List.copyOf(keys);
     this.schema = schema;
     this.slot = slot;
+    this.merge = merge;
   }
 
   /** Starts a declaration of {@code layer.name}, written by the job {@code producer}. */
@@ -112,7 +127,12 @@ public final class Table {
     return partitionBy;
   }
 
-  /** Key columns of an {@link WriteMode#INSERT_NEW} table. */
+  /** The flag and stamp columns of a {@link WriteMode#MERGE} table. */
+  public java.util.Optional<Merge> merge() {
+    return java.util.Optional.ofNullable(merge);
+  }
+
+  /** Key columns of an {@link WriteMode#INSERT_NEW} or {@link WriteMode#MERGE} table. */
   public List<String> keys() {
     return keys;
   }
@@ -161,7 +181,8 @@ public final class Table {
         partitionBy,
         keys,
         new StructType(out.toArray(new StructField[0])),
-        slot);
+        slot,
+        merge);
   }
 
   /**
@@ -273,6 +294,7 @@ public final class Table {
     private List<String> keys = List.of();
     private final List<StructField> columns = new ArrayList<>();
     private Slot slot;
+    private Merge merge;
 
     private Builder(TableId id, String producer) {
       this.id = id;
@@ -307,8 +329,29 @@ public final class Table {
       return this;
     }
 
+    /**
+     * Each run merges its rows on {@code keys}: see {@link WriteMode#MERGE}; {@code flag} and
+     * {@code stamps} as in {@link Merge}.
+     */
+    public Builder merge(String flag, List<String> stamps, String... keys) {
+      this.mode = WriteMode.MERGE;
+      this.keys = List.of(keys);
+      this.merge = new Merge(flag, List.copyOf(stamps));
+      return this;
+    }
+
     public Builder column(String name, DataType type, String meaning) {
       columns.add(new StructField(name, type, true, Metadata.empty()).withComment(meaning));
+      return this;
+    }
+
+    /** Adds the columns of {@code other} that {@code keep} accepts, with their comments. */
+    public Builder columnsOf(Table other, java.util.function.Predicate<String> keep) {
+      for (StructField f : other.schema().fields()) {
+        if (keep.test(f.name())) {
+          columns.add(f);
+        }
+      }
       return this;
     }
 
@@ -338,7 +381,11 @@ public final class Table {
         require(names.contains(slot.after()), "slot column " + slot.after() + " is not a column");
         require(names.containsAll(slot.defaults()), "slot defaults must be declared columns");
       }
-      return new Table(id, producer, comment, mode, partitionBy, keys, schema, slot);
+      if (merge != null) {
+        require(names.contains(merge.flag()), "flag column " + merge.flag() + " is not a column");
+        require(names.containsAll(merge.stamps()), "stamp columns must be declared columns");
+      }
+      return new Table(id, producer, comment, mode, partitionBy, keys, schema, slot, merge);
     }
 
     private void require(boolean ok, String problem) {

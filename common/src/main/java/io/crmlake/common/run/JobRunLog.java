@@ -78,7 +78,8 @@ public final class JobRunLog {
             error,
             scala.jdk.javaapi.CollectionConverters.asScala(metrics),
             lake.spark().sparkContext().applicationId(),
-            scala.jdk.javaapi.CollectionConverters.asScala(ctx.phaseMillis()));
+            scala.jdk.javaapi.CollectionConverters.asScala(ctx.phaseMillis()),
+            ctx.pipelineRunId().orElse(null));
     ctx.spark().sparkContext().setJobGroup(ctx.job() + ": record run", ctx.runId(), false);
     lake.write(
         Tables.JOB_RUNS,

@@ -70,7 +70,12 @@ public final class JobRunner {
     try {
       Outputs<R> out = job.compute(ctx);
       write(ctx, out);
-      return out.result();
+      R result = out.result();
+      for (Outputs.Step<R> step : out.after()) {
+        ctx.phase(step.name());
+        result = step.apply().apply(result);
+      }
+      return result;
     } finally {
       ctx.endPhase();
       ctx.release();

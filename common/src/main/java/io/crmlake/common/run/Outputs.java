@@ -13,15 +13,24 @@ import org.apache.spark.sql.Row;
  * them. The runner writes tables in the fixed order of {@link io.crmlake.common.lake.Tables#ALL},
  * one Delta commit each.
  */
-public record Outputs<R extends JobResult>(R result, List<Write> writes, List<Artifact> artifacts) {
+public record Outputs<R extends JobResult>(
+    R result, List<Write> writes, List<Artifact> artifacts, List<Step<R>> after) {
 
   /**
-   * Rows for one table; {@code partition} is the value a {@code REPLACE_PARTITION} run replaces.
+   * Rows for one table; {@code partition} is the value a {@code REPLACE_PARTITION} run replaces, or
+   * for a {@code MERGE} table the map of stamp values set on the rows it flags.
    */
   public record Write(Table table, Dataset<Row> rows, Optional<Object> partition) {}
 
   /** Something stored outside the tables (a model), named for the log. */
   public record Artifact(String name, Runnable store) {}
+
+  /**
+   * Work that needs the run's tables committed (reading a merge's metrics, loading a serving
+   * database): run after the writes, in order, each as a named phase; each returns the result with
+   * what it adds. A failing step fails the run after its tables were written.
+   */
+  public record Step<R>(String name, java.util.function.UnaryOperator<R> apply) {}
 
   public static <R extends JobResult> Builder<R> of(R result) {
     return new Builder<>(result);
@@ -29,13 +38,14 @@ public record Outputs<R extends JobResult>(R result, List<Write> writes, List<Ar
 
   /** A result with nothing to write. */
   public static <R extends JobResult> Outputs<R> none(R result) {
-    return new Outputs<>(result, List.of(), List.of());
+    return new Outputs<>(result, List.of(), List.of(), List.of());
   }
 
   public static final class Builder<R extends JobResult> {
     private final R result;
     private final List<Write> writes = new ArrayList<>();
     private final List<Artifact> artifacts = new ArrayList<>();
+    private final List<Step<R>> after = new ArrayList<>();
 
     private Builder(R result) {
       this.result = result;
@@ -59,13 +69,36 @@ public record Outputs<R extends JobResult>(R result, List<Write> writes, List<Ar
       return this;
     }
 
+    /**
+     * Rows merged into a MERGE table; {@code stamps} gives the stamp columns' values for the rows
+     * the merge flags (see {@link Table.Merge}).
+     */
+    public Builder<R> merge(Table table, java.util.Map<String, Object> stamps, Dataset<Row> rows) {
+      if (table.mode() != Table.WriteMode.MERGE) {
+        throw new IllegalArgumentException(table + " is not merged");
+      }
+      // Stamps may be null (a run outside a pipeline has no pipeline run id).
+      writes.add(
+          new Write(
+              table,
+              rows,
+              Optional.of(java.util.Collections.unmodifiableMap(new java.util.HashMap<>(stamps)))));
+      return this;
+    }
+
+    /** A step run after the tables are written (see {@link Step}). */
+    public Builder<R> after(String name, java.util.function.UnaryOperator<R> step) {
+      after.add(new Step<>(name, step));
+      return this;
+    }
+
     public Builder<R> artifact(String name, Runnable store) {
       artifacts.add(new Artifact(name, store));
       return this;
     }
 
     public Outputs<R> build() {
-      return new Outputs<>(result, List.copyOf(writes), List.copyOf(artifacts));
+      return new Outputs<>(result, List.copyOf(writes), List.copyOf(artifacts), List.copyOf(after));
     }
   }
 }

@@ -32,6 +32,12 @@ public final class RunContext {
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
+  /**
+   * The Spark local property (thread-local) naming the pipeline run a job runs in; set by the
+   * pipeline for the jobs it runs, recorded in {@code ops.job_runs.pipeline_run_id}.
+   */
+  public static final String PIPELINE_RUN = "crmlake.pipeline.run-id";
+
   /** The setting that injects a failure at the start of a phase. */
   public static final String FAIL_AT_PHASE = "run.fail-at-phase";
 
@@ -42,6 +48,7 @@ public final class RunContext {
   private final String configHash;
   private final Instant startedAt;
   private final Optional<String> failAt;
+  private final Optional<String> pipelineRunId;
   private final Map<String, Long> phaseMillis = new LinkedHashMap<>();
   private final List<Dataset<?>> cached = new ArrayList<>();
   private String phase;
@@ -55,6 +62,13 @@ public final class RunContext {
     this.version = ID_TIME.format(startedAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
     this.runId = job + "-" + version;
     this.failAt = config.settings().optString(FAIL_AT_PHASE);
+    this.pipelineRunId =
+        Optional.ofNullable(lake.spark().sparkContext().getLocalProperty(PIPELINE_RUN));
+  }
+
+  /** The pipeline run this job runs in, if any. */
+  public Optional<String> pipelineRunId() {
+    return pipelineRunId;
   }
 
   public String runId() {

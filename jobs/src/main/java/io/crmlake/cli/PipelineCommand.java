@@ -1,0 +1,172 @@
+package io.crmlake.cli;
+
+import io.crmlake.common.config.ConfigError;
+import io.crmlake.common.config.CrmlakeConfig;
+import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.RunContext;
+import io.crmlake.common.spark.SparkSessions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.apache.spark.SparkContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "pipeline",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the nightly pipeline: ingest, baskets, segments, churn, clv, publish.",
+      "One Spark session; every job's row in ops.job_runs carries the pipeline's run id",
+      "(pipeline_run_id). Stops at the first failure and prints what ran, what failed and why;",
+      "--from JOB resumes there. Every job's settings are validated before Spark starts."
+    })
+final class PipelineCommand implements Callable<Integer> {
+  /** The jobs in order. */
+  static final List<String> JOBS =
+      List.of("ingest", "baskets", "segments", "churn", "clv", "publish");
+
+  @Mixin CommonOptions common;
+
+  @Option(
+      names = "--from",
+      paramLabel = "JOB",
+      description = "Start at this job (ingest, baskets, segments, churn, clv, publish).")
+  String from;
+
+  /** One job of the pipeline: its name, what it does, and the prepared run. */
+  record Step(String job, String title, Consumer<Lake> run) {}
+
+  /** What a step did, for the summary. */
+  record Outcome(String job, String status, double seconds, String detail) {}
+
+  @Override
+  public Integer call() {
+    CrmlakeConfig config = common.load(List.of());
+    List<Step> steps = steps(config, from);
+    return SparkSessions.with(
+        config,
+        "pipeline",
+        spark -> {
+          List<Outcome> outcomes = run(new Lake(spark, config.lake()), steps, "");
+          boolean ok = printSummary(outcomes);
+          if (ok) {
+            PublishCommand.printConnection(config);
+          }
+          return ok ? Main.OK : Main.FAILED;
+        });
+  }
+
+  /** The pipeline's steps from {@code from} (null = all), settings validated now. */
+  static List<Step> steps(CrmlakeConfig config, String from) {
+    int start = 0;
+    if (from != null) {
+      start = JOBS.indexOf(from.trim().toLowerCase(Locale.ROOT));
+      if (start < 0) {
+        throw ConfigError.invalid("--from", from, "must be one of " + JOBS);
+      }
+    }
+    List<Step> all =
+        List.of(
+            new Step(
+                "ingest",
+                "ingest landing files into bronze and silver",
+                new IngestCommand().prepare(config)),
+            new Step(
+                "baskets", "mine market baskets (FP-Growth)", new BasketsCommand().prepare(config)),
+            new Step(
+                "segments",
+                "segment customers (RFM, value classes, pyramid, KMeans)",
+                new SegmentsCommand().prepare(config)),
+            new Step(
+                "churn",
+                "churn: train, evaluate and score (point-in-time features, MLlib)",
+                new ChurnCommand().prepare(config)),
+            new Step(
+                "clv",
+                "customer lifetime value (BG/NBD + Gamma-Gamma)",
+                new ClvCommand().prepare(config)),
+            new Step(
+                "publish",
+                "publish customer scores, action lists and the serving database",
+                new PublishCommand().prepare(config)));
+    return all.subList(start, all.size());
+  }
+
+  /**
+   * Runs the steps in order under one pipeline run id until one fails; the rest are skipped. The
+   * caller's pipeline property is restored afterwards.
+   */
+  static List<Outcome> run(Lake lake, List<Step> steps, String numberPrefix) {
+    SparkContext sc = lake.spark().sparkContext();
+    String previous = sc.getLocalProperty(RunContext.PIPELINE_RUN);
+    String id =
+        "pipeline-"
+            + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")
+                .withZone(ZoneOffset.UTC)
+                .format(Instant.now())
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
+    sc.setLocalProperty(RunContext.PIPELINE_RUN, id);
+    System.out.println("pipeline run " + id);
+    List<Outcome> out = new ArrayList<>();
+    try {
+      boolean failed = false;
+      for (int i = 0; i < steps.size(); i++) {
+        Step s = steps.get(i);
+        if (failed) {
+          out.add(new Outcome(s.job(), "skipped", 0, "an earlier job failed"));
+          continue;
+        }
+        System.out.println();
+        System.out.println("== " + numberPrefix + (i + 1) + "/" + steps.size() + " " + s.title());
+        long t0 = System.nanoTime();
+        try {
+          s.run().accept(lake);
+          out.add(new Outcome(s.job(), "ok", seconds(t0), ""));
+        } catch (RuntimeException e) {
+          failed = true;
+          String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+          out.add(new Outcome(s.job(), "FAILED", seconds(t0), why));
+        }
+      }
+    } finally {
+      sc.setLocalProperty(RunContext.PIPELINE_RUN, previous);
+    }
+    return out;
+  }
+
+  /** Prints one line per job; true when every job succeeded. */
+  static boolean printSummary(List<Outcome> outcomes) {
+    System.out.println();
+    System.out.println("== pipeline summary");
+    boolean ok = true;
+    String failedJob = null;
+    for (Outcome o : outcomes) {
+      System.out.printf("  %-9s %-8s %7.1f s  %s%n", o.job(), o.status(), o.seconds(), o.detail());
+      if (o.status().equals("FAILED")) {
+        ok = false;
+        failedJob = o.job();
+      }
+    }
+    if (!ok) {
+      System.out.println(
+          "The pipeline stopped at "
+              + failedJob
+              + "; fix the cause and resume with: bin/crmlake pipeline --from "
+              + failedJob);
+    }
+    return ok;
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}
