@@ -109,8 +109,7 @@ public final class ServingDb {
               pool.submit(
                   () -> {
                     try (Connection own = target.connect()) {
-                      return new Loaded(
-                          l.name(), fill(target, l, method, batchSize, token, own));
+                      return new Loaded(l.name(), fill(target, l, method, batchSize, token, own));
                     }
                   }));
         }

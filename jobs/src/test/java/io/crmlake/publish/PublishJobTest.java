@@ -13,29 +13,29 @@ import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Jobs;
-import java.nio.file.Path;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Date;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Logger;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.layout.PatternLayout;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import java.sql.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.Logger;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -192,10 +192,21 @@ class PublishJobTest extends SparkTestBase {
     List<PublishFixture.Customer> bad = new ArrayList<>(PublishFixture.customers(D2));
     bad.add(
         new PublishFixture.Customer(
-            "bad\u0000id", "Lead", "General Retain", 9, 1, 1.0, 0.1, "low", "exploration", 1,
-            null, 0));
+            "bad\u0000id",
+            "Lead",
+            "General Retain",
+            9,
+            1,
+            1.0,
+            0.1,
+            "low",
+            "exploration",
+            1,
+            null,
+            0));
     PublishFixture.write(spark, lake, D2.plusDays(1), bad);
-    RuntimeException e = assertThrows(RuntimeException.class, () -> Jobs.publish(lake, config, ENV));
+    RuntimeException e =
+        assertThrows(RuntimeException.class, () -> Jobs.publish(lake, config, ENV));
     assertTrue(e.getMessage().contains("served tables are unchanged"), e.getMessage());
     assertFalse(e.getMessage().contains(SECRET));
     assertEquals(before, rows(url, "SELECT customer_id, as_of_date FROM crm.customer_scores"));
@@ -305,6 +316,7 @@ class PublishJobTest extends SparkTestBase {
   private static List<String> ids(List<Row> rows) {
     return rows.stream().map(r -> r.<String>getAs("customer_id")).toList();
   }
+
   /** Every served table against its Delta rows (the ones the load reads). */
   private static void assertServedEqualsLake(Lake lake) throws Exception {
     String url = EmbeddedServer.status(server.resolve("pg")).orElseThrow().jdbcUrl();
