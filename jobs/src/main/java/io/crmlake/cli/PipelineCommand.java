@@ -133,6 +133,8 @@ final class PipelineCommand implements Callable<Integer> {
           out.add(new Outcome(s.job(), "ok", seconds(t0), ""));
         } catch (RuntimeException e) {
           failed = true;
+          org.slf4j.LoggerFactory.getLogger(PipelineCommand.class)
+              .error("pipeline {}: {} failed", id, s.job(), e);
           String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
           out.add(new Outcome(s.job(), "FAILED", seconds(t0), why));
         }

@@ -42,6 +42,11 @@ final class ServeDbCommand implements Callable<Integer> {
               + s.url().get()
               + "): that server is not managed by crmlake; serve-db runs the embedded one");
     }
+    if (s.embeddedDir() == null) {
+      throw new ConfigError(
+          "lake.root is not a local folder, so the embedded server has no data folder: set"
+              + " publish.serving.embedded.data-dir, or publish.serving.url to a server");
+    }
     switch (action) {
       case start -> {
         EmbeddedServer.Running r = EmbeddedServer.ensureRunning(s.embeddedDir(), s.embeddedPort());

@@ -71,6 +71,9 @@ public final class EmbeddedServer {
           .setCleanDataDirectory(false)
           .setRegisterShutdownHook(false)
           .setPort(port)
+          // TCP only: no socket and lock file in /tmp that a crashed server would leave behind.
+          .setServerConfig("unix_socket_directories", "")
+          .setServerConfig("listen_addresses", "localhost")
           .setPGStartupWait(Duration.ofSeconds(60))
           .setOutputRedirector(
               ProcessBuilder.Redirect.appendTo(dir.resolveSibling("serving-db.log").toFile()))
@@ -81,7 +84,9 @@ public final class EmbeddedServer {
               + dir
               + " on port "
               + port
-              + " (publish.serving.embedded.port; is the port taken?): "
+              + " (publish.serving.embedded.port; is the port taken? the server's log: "
+              + dir.resolveSibling("serving-db.log")
+              + "): "
               + e.getMessage(),
           e);
     }

@@ -214,7 +214,7 @@ public final class PublishJob implements Job<PublishResult> {
             .write(Tables.RETENTION_TARGETS, retention)
             .write(Tables.WINBACK_TARGETS, winback)
             .write(Tables.CROSS_SELL_TARGETS, crossSell)
-            .after("merge report", r -> mergeReport(lake, r, customers));
+            .after("merge report", r -> mergeReport(lake, r, customers, ctx.runId()));
     if (settings.serving().enabled()) {
       out.after("serving database", r -> serve(ctx, r, asOf));
     }
@@ -223,9 +223,18 @@ public final class PublishJob implements Job<PublishResult> {
   }
 
   /** Delta's MERGE metrics of this run's commit to customer_scores (all inserted on creation). */
-  private static PublishResult mergeReport(Lake lake, PublishResult r, long customers) {
+  private static PublishResult mergeReport(
+      Lake lake, PublishResult r, long customers, String runId) {
     Map<String, String> m =
         lake.lastCommitMetrics(Tables.CUSTOMER_SCORES, "MERGE", "CREATE TABLE AS SELECT");
+    if (!runId.equals(m.get("userMetadata"))) {
+      throw new IllegalStateException(
+          "the newest merge of gold.customer_scores is not this run's ("
+              + runId
+              + "): "
+              + m.get("userMetadata")
+              + " wrote it; was another publish running?");
+    }
     long version = Long.parseLong(m.getOrDefault("version", "-1"));
     PublishResult out;
     if ("MERGE".equals(m.get("operation"))) {
@@ -350,7 +359,8 @@ public final class PublishJob implements Job<PublishResult> {
     Path dir = new Path(e.path());
     Path tmp = new Path(dir, "_tmp-" + name);
     Path target = new Path(dir, name);
-    var writer = rows.coalesce(1).write().mode("overwrite");
+    // One file for the importer; repartition keeps the read and the conversions parallel.
+    var writer = rows.repartition(1).write().mode("overwrite");
     if (e.format() == PublishSettings.Format.CSV) {
       writer.option("header", "true").csv(tmp.toString());
     } else {

@@ -74,15 +74,18 @@ public record PublishSettings(
     Optional<String> url = s.optString("publish.serving.url");
     if (url.isPresent()) {
       String u = url.get();
-      if (!u.startsWith("jdbc:postgresql:")) {
-        throw ConfigError.invalid(
-            "publish.serving.url", u, "must be a PostgreSQL JDBC URL (jdbc:postgresql://host/db)");
-      }
-      if (u.toLowerCase(Locale.ROOT).contains("password")) {
-        // The value is not echoed: it holds a secret.
+      // Checked first, and the value never echoed: it may hold a secret.
+      int authority = u.indexOf("//");
+      String hostPart = authority < 0 ? u : u.substring(authority + 2).split("[/?]", 2)[0];
+      if (u.toLowerCase(Locale.ROOT).contains("password") || hostPart.contains("@")) {
         throw new ConfigError(
-            "publish.serving.url must not hold the password: remove it from the URL and set the"
-                + " environment variable named by publish.serving.password-env");
+            "publish.serving.url must not hold credentials (a password parameter or user:secret@):"
+                + " remove them from the URL, set publish.serving.user and the environment"
+                + " variable named by publish.serving.password-env");
+      }
+      if (!u.startsWith("jdbc:postgresql://")) {
+        throw new ConfigError(
+            "publish.serving.url must be a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db");
       }
     }
     String schema = s.string("publish.serving.schema").trim();

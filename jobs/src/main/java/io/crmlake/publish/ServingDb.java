@@ -91,11 +91,10 @@ public final class ServingDb {
     try (Connection c = target.connect()) {
       c.setAutoCommit(true);
       try (Statement st = c.createStatement()) {
-        st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-        for (Load l : loads) {
-          st.execute("DROP TABLE IF EXISTS " + staging(schema, l.name()));
-          st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
-          st.execute(createTable(staging(schema, l.name()), l.rows().schema()));
+        // One load per schema at a time (a second publish waits): staging names are per table.
+        st.execute("SELECT pg_advisory_lock(hashtext('crmlake publish " + schema + "'))");
+        if (!schemaExists(c, schema)) {
+          st.execute("CREATE SCHEMA " + schema);
         }
       }
       String loading = "the staging tables";
@@ -104,12 +103,20 @@ public final class ServingDb {
           java.util.concurrent.Executors.newFixedThreadPool(Math.min(loads.size(), 4));
       List<java.util.concurrent.Future<Loaded>> futures = new ArrayList<>();
       try {
+        try (Statement st = c.createStatement()) {
+          for (Load l : loads) {
+            st.execute("DROP TABLE IF EXISTS " + staging(schema, l.name()));
+            st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
+            st.execute(createTable(staging(schema, l.name()), l.rows().schema()));
+          }
+        }
         for (Load l : loads) {
           futures.add(
               pool.submit(
                   () -> {
                     try (Connection own = target.connect()) {
-                      return new Loaded(l.name(), fill(target, l, method, batchSize, token, own));
+                      return new Loaded(
+                          l.name(), fill(target, l, method, batchSize, token, note, own));
                     }
                   }));
         }
@@ -122,7 +129,7 @@ public final class ServingDb {
           }
         }
         loading = "the swap";
-        swap(c, schema, loads, note);
+        swap(c, schema, loads);
       } catch (Exception e) {
         // Also Spark's SparkException, which foreachPartition throws undeclared. The other loads
         // finish (or fail) before their staging tables are dropped.
@@ -147,9 +154,19 @@ public final class ServingDb {
       } finally {
         pool.shutdownNow();
       }
-      try (Statement st = c.createStatement()) {
-        for (Load l : loads) {
+      // The new tables are live: a failure to drop an old one is a warning, not a failed load.
+      for (Load l : loads) {
+        try (Statement st = c.createStatement()) {
+          st.execute("SET lock_timeout = '30s'");
           st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
+        } catch (SQLException e) {
+          LOG.warn(
+              "the new {}.{} is served, but the old copy {} could not be dropped (a view or key"
+                  + " that depends on it?): {}",
+              schema,
+              l.name(),
+              old(schema, l.name()),
+              e.getMessage());
         }
       }
     } catch (SQLException e) {
@@ -167,7 +184,7 @@ public final class ServingDb {
 
   /** Sends the rows from the executors into the staging table; checks the count; adds keys. */
   private static long fill(
-      Target target, Load l, Method method, int batchSize, String token, Connection c)
+      Target target, Load l, Method method, int batchSize, String token, String note, Connection c)
       throws SQLException {
     String staging = staging(target.schema(), l.name());
     StructType schema = l.rows().schema();
@@ -199,7 +216,11 @@ public final class ServingDb {
       for (String col : l.indexes()) {
         st.execute("CREATE INDEX " + base + "_" + col + " ON " + staging + " (" + col + ")");
       }
-      st.execute("COMMENT ON TABLE " + staging + " IS " + literal(l.table().comment()));
+      st.execute(
+          "COMMENT ON TABLE "
+              + staging
+              + " IS "
+              + literal(l.table().comment() + " [" + note + "]"));
       for (StructField f : l.table().schema().fields()) {
         if (List.of(schema.fieldNames()).contains(f.name())) {
           st.execute(
@@ -218,23 +239,34 @@ public final class ServingDb {
   }
 
   /** Renames every live table away and every staging table in, in one transaction. */
-  private static void swap(Connection c, String schema, List<Load> loads, String note)
-      throws SQLException {
+  private static void swap(Connection c, String schema, List<Load> loads) throws SQLException {
     c.setAutoCommit(false);
     try (Statement st = c.createStatement()) {
+      // Renames wait for running queries on the tables; give up (nothing changed) rather than
+      // stall every new reader behind a long analyst query.
+      st.execute("SET LOCAL lock_timeout = '60s'");
       for (Load l : loads) {
         if (exists(c, schema, l.name())) {
           st.execute("ALTER TABLE " + schema + "." + l.name() + " RENAME TO " + l.name() + "__old");
         }
         st.execute("ALTER TABLE " + staging(schema, l.name()) + " RENAME TO " + l.name());
       }
-      st.execute("COMMENT ON SCHEMA " + schema + " IS " + literal(note));
       c.commit();
     } catch (SQLException | RuntimeException e) {
       c.rollback();
       throw e;
     } finally {
       c.setAutoCommit(true);
+    }
+  }
+
+  private static boolean schemaExists(Connection c, String schema) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
     }
   }
 

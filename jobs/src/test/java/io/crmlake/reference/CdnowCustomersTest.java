@@ -170,11 +170,10 @@ class CdnowCustomersTest extends SparkTestBase {
     CrmlakeConfig churnConfig =
         config(
             dir,
-            "churn.cutoffs=[\"1997-09-30\", \"1997-10-31\", \"1997-11-30\", \"1997-12-31\"]",
+            "churn.cutoffs=[\"1997-10-31\", \"1997-11-30\", \"1997-12-31\"]",
             "churn.horizon-days=182",
+            "churn.candidates=[logistic]",
             "churn.grid.logistic.reg-param=[0.01]",
-            "churn.grid.random-forest.max-depth=[6]",
-            "churn.grid.gbt.max-depth=[4]",
             "clv.time-unit=week",
             "clv.starts=1");
     ChurnResult r = Jobs.churn(lake, churnConfig);
@@ -194,10 +193,11 @@ class CdnowCustomersTest extends SparkTestBase {
           m.<Double>getAs("brier"),
           m.<Double>getAs("calibration_error"));
     }
-    assertEquals(5, metrics.count());
-    // Measured: gbt PR AUC 0.914, ROC AUC 0.809; recency alone 0.909 / 0.795 (close: on CDNOW
-    // recency carries most of the signal); 1 − P(alive) 0.759 / 0.321 (BG/NBD gives customers
-    // without a repeat purchase P(alive) = 1, and they are the likeliest to churn).
+    assertEquals(3, metrics.count(), "logistic and the two baselines");
+    // Measured with all three candidates: gbt PR AUC 0.914, ROC AUC 0.809; recency alone 0.909 /
+    // 0.795 (close: on CDNOW recency carries most of the signal); 1 − P(alive) 0.759 / 0.321
+    // (BG/NBD gives customers without a repeat purchase P(alive) = 1, and they are the likeliest
+    // to churn). The test trains logistic regression only, to keep the suite's time.
     Row chosen = metrics.where(col("chosen")).first();
     Row pAlive = metrics.where(col("candidate").equalTo("p_alive")).first();
     assertTrue(chosen.<Double>getAs("roc_auc") > 0.75, "ROC AUC " + chosen.getAs("roc_auc"));
