@@ -449,8 +449,13 @@ class PublishJobTest extends SparkTestBase {
       }
     }
 
+    /** Stops once the reader has completed a query begun after the publish returned. */
     void finish() throws InterruptedException {
-      Thread.sleep(300);
+      int before = seen.size();
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (seen.size() < before + 2 && errors.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
       stop.set(true);
       join();
       assertTrue(errors.isEmpty(), () -> "reader failed: " + errors);

@@ -158,8 +158,7 @@ public final class Lake {
    * caller makes keys unique within {@code data}. A merge that inserts nothing commits nothing.
    */
   private void insertNew(Table table, Dataset<Row> data) {
-    String condition =
-        table.keys().stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
+    String condition = keysMatch(table);
     DeltaTable.forPath(spark, path(table))
         .as("t")
         .merge(data.as("s"), condition)
@@ -167,6 +166,13 @@ public final class Lake {
         .insertAll()
         .execute();
     register(table.id());
+  }
+
+  /** The MERGE condition of a keyed table: target t and source s agree on every key. */
+  private static String keysMatch(Table table) {
+    return table.keys().stream()
+        .map(k -> "t." + k + " = s." + k)
+        .collect(Collectors.joining(" AND "));
   }
 
   @SuppressWarnings("unchecked")
@@ -185,8 +191,7 @@ public final class Lake {
    */
   private void merge(Table table, Dataset<Row> data, Map<String, Object> stamps) {
     Table.Merge m = table.merge().orElseThrow();
-    String on =
-        table.keys().stream().map(k -> "t." + k + " = s." + k).collect(Collectors.joining(" AND "));
+    String on = keysMatch(table);
     String changed =
         Arrays.stream(table.schema().fieldNames())
             .filter(c -> !table.keys().contains(c) && !m.stamps().contains(c))
