@@ -65,6 +65,53 @@ public final class ChurnEvaluation {
     }
   }
 
+  /** Points of the down-sampled holdout curves, kept in gold.churn_model_metrics. */
+  public static final int CURVE_BINS = 100;
+
+  /**
+   * The ROC curve (threshold, false positive rate, true positive rate) and precision-recall curve
+   * (threshold, recall, precision) of {@code score}, down-sampled by MLlib to about {@link
+   * #CURVE_BINS} score bins, so only that many points reach the driver whatever the data size.
+   */
+  public static Row[][] curves(Dataset<Row> scored, String score, String label) {
+    JavaRDD<Tuple2<Object, Object>> pairs =
+        scored
+            .select(col(score).cast("double"), col(label).cast("double"))
+            .toJavaRDD()
+            .map(r -> new Tuple2<>((Object) r.getDouble(0), (Object) r.getDouble(1)));
+    BinaryClassificationMetrics m = new BinaryClassificationMetrics(pairs.rdd(), CURVE_BINS);
+    try {
+      // thresholds(), roc() and pr() are aligned: roc() adds (0, 0) in front and (1, 1) at the end;
+      // pr() adds (0, first precision) in front.
+      List<Object> thresholds = m.thresholds().toJavaRDD().collect();
+      List<Tuple2<Object, Object>> roc = m.roc().toJavaRDD().collect();
+      List<Tuple2<Object, Object>> pr = m.pr().toJavaRDD().collect();
+      List<Row> rocRows = new ArrayList<>();
+      List<Row> prRows = new ArrayList<>();
+      for (int i = 0; i < roc.size(); i++) {
+        double t = threshold(thresholds, i - 1);
+        Tuple2<Object, Object> p = roc.get(i);
+        rocRows.add(org.apache.spark.sql.RowFactory.create(t, p._1(), p._2()));
+      }
+      for (int i = 0; i < pr.size(); i++) {
+        double t = threshold(thresholds, i - 1);
+        Tuple2<Object, Object> p = pr.get(i);
+        prRows.add(org.apache.spark.sql.RowFactory.create(t, p._1(), p._2()));
+      }
+      return new Row[][] {rocRows.toArray(new Row[0]), prRows.toArray(new Row[0])};
+    } finally {
+      m.unpersist();
+    }
+  }
+
+  /** The threshold of curve point i + 1: +∞ before the first, −∞ after the last. */
+  private static double threshold(List<Object> thresholds, int i) {
+    if (i < 0) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return i < thresholds.size() ? (Double) thresholds.get(i) : Double.NEGATIVE_INFINITY;
+  }
+
   /** Mean log loss of probabilities {@code p} (clipped to [1e-15, 1 − 1e-15]). */
   public static Column logLoss(Column p, Column label) {
     Column q = least(greatest(p, lit(1e-15)), lit(1 - 1e-15));

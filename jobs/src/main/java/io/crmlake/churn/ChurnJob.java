@@ -88,6 +88,7 @@ public final class ChurnJob implements Job<ChurnResult> {
       double brier,
       List<Decile> deciles,
       List<Decile> calibration,
+      Row[][] curves,
       PipelineModel model) {
     double calibrationError() {
       return ChurnEvaluation.expectedCalibrationError(calibration);
@@ -408,6 +409,8 @@ public final class ChurnJob implements Job<ChurnResult> {
               e.calibrationError(),
               decileRows(e.deciles(), holdoutRate),
               calibrationRows(e.calibration()),
+              e.curves()[0],
+              e.curves()[1],
               trainRows,
               trainRate,
               holdoutRows,
@@ -510,6 +513,7 @@ public final class ChurnJob implements Job<ChurnResult> {
           losses.getDouble(1),
           deciles,
           calibration,
+          ChurnEvaluation.curves(scored, ChurnModels.SCORE, ChurnModels.LABEL),
           calibrated);
     } finally {
       scored.unpersist(false);

@@ -99,6 +99,8 @@ final class DemoCommand implements Callable<Integer> {
             + " GROUP BY reason_code\"");
     System.out.println("  bin/crmlake sql        (interactive prompt)");
     System.out.println("  bin/crmlake tables");
+    System.out.println("  bin/crmlake report     (an HTML report of this run, with charts)");
+    System.out.println("  jupyter notebook notebooks/     (notebooks on the serving database)");
     PublishCommand.printConnection(config);
     return 0;
   }

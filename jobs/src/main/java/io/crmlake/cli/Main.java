@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       IngestCommand.class,
       PipelineCommand.class,
       PublishCommand.class,
+      ReportCommand.class,
       ServeDbCommand.class,
       SqlCommand.class,
       TablesCommand.class

@@ -28,6 +28,8 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -114,6 +116,16 @@ public final class ClvJob implements Job<ClvResult> {
             all.<Double>getAs("predicted_total"),
             all.<Double>getAs("mae"));
     LOG.info("holdout: {}", check);
+    Dataset<Row> tracking =
+        tracking(
+            ctx.spark(),
+            cal,
+            tx,
+            BgNbd.of(calibration.bgnbd().fit().params()),
+            settings.timeUnit().days,
+            version,
+            calEnd,
+            obsEnd);
 
     ctx.phase("full fit and scores");
     Dataset<Row> full = ctx.persist(ClvSummary.summarize(tx, obsEnd, settings.timeUnit()));
@@ -169,6 +181,7 @@ public final class ClvJob implements Job<ClvResult> {
         .replace(Tables.CLV, java.sql.Date.valueOf(obsEnd), scores)
         .write(Tables.CLV_MODELS, ctx.spark().createDataFrame(models, Tables.CLV_MODELS.schema()))
         .write(Tables.CLV_VALIDATION, validation)
+        .write(Tables.CLV_TRACKING, tracking)
         .build();
   }
 
@@ -256,6 +269,81 @@ public final class ClvJob implements Job<ClvResult> {
             col("actual_mean"),
             col("predicted_mean"),
             col("mae"));
+  }
+
+  /** Points of gold.clv_tracking at most. */
+  static final int TRACKING_POINTS = 26;
+
+  /**
+   * Cumulative actual and predicted repeat purchases of the calibration customers over the holdout,
+   * at up to {@link #TRACKING_POINTS} evenly spaced days: the predicted sums are one aggregation of
+   * an array per customer, the actual ones come from purchase days counted per holdout day (one row
+   * per day reaches the driver, never one per customer).
+   */
+  public static Dataset<Row> tracking(
+      org.apache.spark.sql.SparkSession spark,
+      Dataset<Row> calibration,
+      Dataset<Row> transactions,
+      BgNbd bg,
+      double daysPerUnit,
+      String version,
+      LocalDate calEnd,
+      LocalDate obsEnd) {
+    int days = (int) ChronoUnit.DAYS.between(calEnd, obsEnd);
+    int points = Math.min(days, TRACKING_POINTS);
+    int[] offsets = new int[points];
+    double[] horizons = new double[points];
+    for (int k = 0; k < points; k++) {
+      offsets[k] = (int) Math.round((double) days * (k + 1) / points);
+      horizons[k] = offsets[k] / daysPerUnit;
+    }
+    org.apache.spark.sql.expressions.UserDefinedFunction expected =
+        functions.udf(
+            (org.apache.spark.sql.api.java.UDF3<Double, Double, Double, double[]>)
+                (x, tx, t) -> {
+                  double[] e = new double[horizons.length];
+                  for (int k = 0; k < e.length; k++) {
+                    e[k] = bg.expectedPurchases(horizons[k], x, tx, t);
+                  }
+                  return e;
+                },
+            DataTypes.createArrayType(DataTypes.DoubleType, false));
+    double[] predicted = new double[points];
+    for (Row r :
+        calibration
+            .select(
+                functions.posexplode(expected.apply(col("frequency"), col("recency"), col("t"))))
+            .groupBy("pos")
+            .agg(sum("col"))
+            .collectAsList()) {
+      predicted[r.getInt(0)] = r.getDouble(1);
+    }
+    long[] perDay = new long[days + 1];
+    for (Row r :
+        ClvSummary.purchaseDays(transactions, calEnd, obsEnd)
+            .join(calibration.select("customer_id"), "customer_id")
+            .groupBy(functions.datediff(col("order_date"), lit(java.sql.Date.valueOf(calEnd))))
+            .count()
+            .collectAsList()) {
+      perDay[r.getInt(0)] = r.getLong(1);
+    }
+    List<Row> rows = new ArrayList<>();
+    long cumulative = 0;
+    int day = 0;
+    for (int k = 0; k < points; k++) {
+      while (day < offsets[k]) {
+        cumulative += perDay[++day];
+      }
+      rows.add(
+          RowFactory.create(
+              version,
+              java.sql.Date.valueOf(calEnd),
+              java.sql.Date.valueOf(calEnd.plusDays(offsets[k])),
+              offsets[k],
+              (double) cumulative,
+              predicted[k]));
+    }
+    return spark.createDataFrame(rows, Tables.CLV_TRACKING.schema());
   }
 
   private static Dataset<Row> aggregate(org.apache.spark.sql.RelationalGroupedDataset groups) {

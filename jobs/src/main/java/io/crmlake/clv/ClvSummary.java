@@ -67,10 +67,17 @@ public final class ClvSummary {
   /** Purchase days per customer in (from, to]: the holdout's actual repeat purchases. */
   public static Dataset<Row> purchasesBetween(
       Dataset<Row> transactions, LocalDate from, LocalDate to) {
+    return purchaseDays(transactions, from, to)
+        .groupBy("customer_id")
+        .agg(functions.count(lit(1)).cast("double").as("actual"));
+  }
+
+  /** Distinct (customer_id, order_date) of the sales in (from, to]. */
+  public static Dataset<Row> purchaseDays(Dataset<Row> transactions, LocalDate from, LocalDate to) {
     return CustomerFeatures.before(transactions, to.plusDays(1))
         .where(col("order_date").gt(lit(java.sql.Date.valueOf(from))))
         .where(functions.not(col("is_return")))
-        .groupBy("customer_id")
-        .agg(functions.countDistinct("order_date").cast("double").as("actual"));
+        .select("customer_id", "order_date")
+        .distinct();
   }
 }

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Customer segmentation: {@code silver.transactions} → {@code gold.customer_features}, {@code
- * gold.customer_segments}, {@code gold.segment_profiles}, {@code gold.cluster_selection}.
+ * gold.customer_segments}, {@code gold.segment_profiles}, {@code gold.cohort_retention} ({@link
+ * Cohorts}), {@code gold.cluster_selection}.
  *
  * <p>Run with {@code bin/crmlake segments [--set segments.as-of=2024-07-01]}. Features as of the
  * date ({@link CustomerFeatures}); RFM scores and the classes of every configured scheme ({@link
@@ -146,6 +147,11 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     Dataset<Row> profiles = ctx.persist(profiles(segments, dims, asOfDate).coalesce(1));
     profiles.count();
 
+    ctx.phase("cohort retention");
+    // Cohort months × months since: a few thousand rows at most.
+    Dataset<Row> cohorts = ctx.persist(Cohorts.retention(tx, asOf).coalesce(1));
+    LOG.info("{} cohort-month cells", cohorts.count());
+
     SegmentsResult result =
         new SegmentsResult(
             asOf,
@@ -163,7 +169,8 @@ public final class SegmentsJob implements Job<SegmentsResult> {
         Outputs.of(result)
             .replace(Tables.CUSTOMER_FEATURES, asOfDate, features)
             .replace(segmentsTable(), asOfDate, segments)
-            .replace(Tables.SEGMENT_PROFILES, asOfDate, profiles);
+            .replace(Tables.SEGMENT_PROFILES, asOfDate, profiles)
+            .replace(Tables.COHORT_RETENTION, asOfDate, cohorts);
     if (sel != null) {
       String path = lake.root() + "/" + MODELS + "/" + version;
       PipelineModel trained = model;

@@ -11,8 +11,10 @@ import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.Browser;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
+import io.crmlake.testing.Notebooks;
 import io.delta.tables.DeltaTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  * segments, churn, clv, publish over 400 generated customers): every table crmlake declares exists
  * with exactly its declared schema, table comment, column comments and partitioning; every Delta
  * commit names the run that made it; and a failure injected at the start of each job's last phase
- * leaves every table of that job at its version and is recorded in ops.job_runs.
+ * leaves every table of that job at its version and is recorded in ops.job_runs. The pipeline
+ * publishes to an embedded PostgreSQL server; the analysts' side is checked on the same run: the
+ * HTML report in headless Chromium, its charts against their tables, and every notebook executed.
  */
 class PipelineContractTest extends SparkTestBase {
   @TempDir static Path dir;
@@ -64,13 +69,25 @@ class PipelineContractTest extends SparkTestBase {
         .toArray(String[]::new);
   }
 
+  /** The embedded serving database the pipeline publishes to (a free port, its own folder). */
+  static int port;
+
+  static Path servingDir;
+
   @BeforeAll
-  static void pipeline() {
+  static void pipeline() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    servingDir = Files.createTempDirectory("crmlake-serving");
     config = config(dir, settings());
     lake = lake(config);
     Jobs.generate(lake, config);
     List<String> args = new java.util.ArrayList<>(List.of("pipeline", "--lake", dir.toString()));
-    for (String s : settings("publish.serving.enabled=false")) {
+    for (String s :
+        settings(
+            "publish.serving.embedded.port=" + port,
+            "publish.serving.embedded.data-dir=" + servingDir.resolve("pg"))) {
       args.add("--set");
       args.add(s);
     }
@@ -79,6 +96,11 @@ class PipelineContractTest extends SparkTestBase {
   }
 
   static Cli.Result pipelineRun;
+
+  @AfterAll
+  static void stopServer() {
+    io.crmlake.publish.EmbeddedServer.stop(servingDir.resolve("pg"));
+  }
 
   /**
    * The pipeline command ran every job under one pipeline run id; every customer has every score;
@@ -250,6 +272,166 @@ class PipelineContractTest extends SparkTestBase {
     long files = lake.read(Tables.INGESTED_FILES).count();
     Jobs.ingest(lake, config);
     assertEquals(files + 1, lake.read(Tables.INGESTED_FILES).count());
+  }
+
+  /**
+   * {@code bin/crmlake report} prints the report's path; opened in headless Chromium every section
+   * has a drawn chart, no script or console error happened and nothing outside the page was
+   * requested (the page's Content-Security-Policy forbids it and its first script writes any error
+   * or blocked load to {@code <html data-errors>}); a screenshot is taken. The same check on a copy
+   * with a planted external image and a script error shows both, so the check can fail.
+   */
+  @Test
+  void theReportShowsEverySectionWithChartsInChromium() throws Exception {
+    Path report = report();
+    String html = Files.readString(report);
+    for (org.jsoup.nodes.Element e : org.jsoup.Jsoup.parse(html).select("[src], [href]")) {
+      String url = e.hasAttr("src") ? e.attr("src") : e.attr("href");
+      assertTrue(url.startsWith("#") || url.startsWith("data:"), "external resource: " + e);
+    }
+    Path work = dir.resolve("browser");
+    org.jsoup.nodes.Document dom = org.jsoup.Jsoup.parse(Browser.dom(report, work).dom());
+    assertEquals("", dom.select("html").attr("data-errors"), "errors in the page");
+    List<String> sections = new java.util.ArrayList<>();
+    for (org.jsoup.nodes.Element section : dom.select("main > section")) {
+      sections.add(section.id());
+      int charts = section.select("figure.chart svg").size();
+      assertTrue(charts >= 1, section.id() + " has no chart");
+      for (org.jsoup.nodes.Element svg : section.select("figure.chart svg")) {
+        assertTrue(svg.select("rect, path, line, polyline").size() > 5, "empty chart: " + svg.id());
+      }
+    }
+    assertEquals(
+        List.of("runs", "quality", "cohorts", "segments", "churn", "clv", "baskets", "actions"),
+        sections);
+    assertTrue(dom.select("section > p.note").stream().noneMatch(p -> p.text().startsWith("Not")));
+
+    Path png = dir.resolve("report.png");
+    Browser.screenshot(report, png, 1400, 2400, work);
+    java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+    assertEquals(1400, image.getWidth());
+    Set<Integer> colours = new HashSet<>();
+    for (int y = 0; y < image.getHeight(); y += 7) {
+      for (int x = 0; x < image.getWidth(); x += 7) {
+        colours.add(image.getRGB(x, y));
+      }
+    }
+    assertTrue(colours.size() > 50, "the screenshot shows a drawn page: " + colours.size());
+
+    Path planted = dir.resolve("planted.html");
+    Files.writeString(
+        planted,
+        html.replace(
+            "</main>",
+            "<img src=\"http://127.0.0.1:9/x.png\"><script>noSuchFunction();</script></main>"));
+    String errors =
+        org.jsoup.Jsoup.parse(Browser.dom(planted, work).dom()).select("html").attr("data-errors");
+    assertTrue(errors.contains("blocked: http://127.0.0.1:9/x.png"), errors);
+    assertTrue(errors.contains("noSuchFunction"), errors);
+  }
+
+  /**
+   * A chart's numbers are its table's: the pyramid's tier shares sum to 100 % and equal
+   * gold.segment_profiles; the cohort heatmap's cells are gold.cohort_retention's; each ROC curve's
+   * area by the trapezoid rule is its candidate's roc_auc (the curve is binned: within 0.02); the
+   * CLV tracking's last point is the holdout total of gold.clv_validation.
+   */
+  @Test
+  void theChartsDrawTheirTablesNumbers() throws Exception {
+    org.jsoup.nodes.Document doc = org.jsoup.Jsoup.parse(Files.readString(report()));
+    Map<String, Double> tiers = new LinkedHashMap<>();
+    for (org.jsoup.nodes.Element tr : doc.select("#grid-pyramid-tier tbody tr")) {
+      tiers.put(tr.child(0).text(), Double.parseDouble(tr.child(1).attr("data-value")));
+    }
+    assertEquals(100, tiers.values().stream().mapToDouble(d -> d).sum(), 1e-9);
+    Map<String, Double> expected = new LinkedHashMap<>();
+    for (Row r :
+        lake.read(Tables.SEGMENT_PROFILES)
+            .where("dimension = 'pyramid_tier'")
+            .orderBy(org.apache.spark.sql.functions.desc("revenue"))
+            .collectAsList()) {
+      expected.put(r.getAs("segment"), 100 * r.<Double>getAs("customer_share"));
+    }
+    assertEquals(expected, tiers);
+
+    Set<String> cells = new java.util.TreeSet<>();
+    for (org.jsoup.nodes.Element tr : doc.select("#grid-cohort-retention tbody tr")) {
+      cells.add(
+          tr.child(1).text() + " +" + tr.child(0).text() + " " + tr.child(2).attr("data-value"));
+    }
+    Set<String> table = new java.util.TreeSet<>();
+    for (Row r : lake.read(Tables.COHORT_RETENTION).collectAsList()) {
+      table.add(
+          r.getAs("cohort_month").toString().substring(0, 7)
+              + " +"
+              + r.getAs("months_since")
+              + " "
+              + r.getAs("retention"));
+    }
+    assertEquals(table, cells);
+
+    for (Row m : lake.read(Tables.CHURN_MODEL_METRICS).collectAsList()) {
+      List<Row> roc = m.getList(m.fieldIndex("roc_curve"));
+      double area = 0;
+      for (int i = 1; i < roc.size(); i++) {
+        double dx = roc.get(i).getDouble(1) - roc.get(i - 1).getDouble(1);
+        assertTrue(dx >= 0, "the ROC curve runs left to right");
+        area += dx * (roc.get(i).getDouble(2) + roc.get(i - 1).getDouble(2)) / 2;
+      }
+      assertEquals(0.0, roc.get(0).getDouble(1));
+      assertEquals(1.0, roc.get(roc.size() - 1).getDouble(2));
+      assertEquals(m.<Double>getAs("roc_auc"), area, 0.02, m.<String>getAs("candidate"));
+    }
+    Row all = lake.read(Tables.CLV_VALIDATION).where("frequency_group = 'all'").first();
+    Row last =
+        lake.read(Tables.CLV_TRACKING)
+            .orderBy(org.apache.spark.sql.functions.desc("days_since"))
+            .first();
+    assertEquals(all.<Double>getAs("actual_total"), last.<Double>getAs("actual_cumulative"));
+    assertEquals(
+        all.<Double>getAs("predicted_total"),
+        last.<Double>getAs("predicted_cumulative"),
+        1e-6 * all.<Double>getAs("predicted_total"));
+  }
+
+  /**
+   * Every notebook in notebooks/ runs top to bottom against the serving database the pipeline
+   * loaded (jupyter nbconvert --execute: a cell error fails it) and draws at least one chart.
+   */
+  @Test
+  void everyNotebookRunsAgainstTheServingDatabase() throws Exception {
+    Path notebooks = Path.of(System.getProperty("crmlake.project.dir"), "notebooks");
+    List<Path> all;
+    try (Stream<Path> files = Files.list(notebooks)) {
+      all = files.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList();
+    }
+    assertEquals(4, all.size(), all.toString());
+    for (Path nb : all) {
+      Notebooks.Run run =
+          Notebooks.execute(
+              nb,
+              dir.resolve("notebooks"),
+              Map.of("CRMLAKE_PG_DSN", "postgresql://postgres@localhost:" + port + "/postgres"));
+      assertEquals(0, run.code(), nb + ":\n" + run.output());
+      String executed = Files.readString(run.executed());
+      assertFalse(executed.contains("\"output_type\": \"error\""), nb.toString());
+      assertTrue(executed.contains("\"image/png\""), nb + " draws a chart");
+    }
+  }
+
+  private static Path report;
+
+  /** The report of the pipeline run, written once by the CLI (which prints its path). */
+  private static synchronized Path report() {
+    if (report == null) {
+      Cli.Result r =
+          Cli.run("report", "--lake", dir.toString(), "--out", dir.resolve("reports").toString());
+      assertEquals(0, r.code(), r.out() + r.err());
+      String line = r.out().lines().filter(l -> l.startsWith("Report: ")).findFirst().orElseThrow();
+      report = Path.of(line.substring("Report: ".length()));
+      assertTrue(Files.isRegularFile(report), line);
+    }
+    return report;
   }
 
   private static Map<Table, Long> versions(List<Table> tables) {

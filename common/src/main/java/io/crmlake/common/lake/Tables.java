@@ -265,6 +265,28 @@ public final class Tables {
           .column("median_monetary", DoubleType, "Median net spend (approximate).")
           .build();
 
+  public static final Table COHORT_RETENTION =
+      Table.builder("gold", "cohort_retention", "segments")
+          .comment(
+              "Customers by first-purchase month (cohort) and months since: share still buying and"
+                  + " revenue, per as-of date. A cohort-month with no line is absent (no one"
+                  + " bought).")
+          .replacePartition("as_of_date")
+          .column("as_of_date", DateType, "Lines before this date are counted.")
+          .column("cohort_month", DateType, "First day of the month of the customers' first sale.")
+          .column("months_since", IntegerType, "Calendar months from the cohort month (0 = it).")
+          .column(
+              "cohort_customers", LongType, "Customers whose first sale is in the cohort month.")
+          .column(
+              "active_customers",
+              LongType,
+              "Cohort customers with at least one sale (not a return) in the month.")
+          .column("retention", DoubleType, "active_customers / cohort_customers.")
+          .column(
+              "revenue", DoubleType, "Net amount (sales less returns) of the cohort in the month.")
+          .column("revenue_per_customer", DoubleType, "revenue / cohort_customers.")
+          .build();
+
   public static final Table CLUSTER_SELECTION =
       Table.builder("gold", "cluster_selection", "segments")
           .comment(
@@ -360,6 +382,28 @@ public final class Tables {
           .column("mae", DoubleType, "Mean absolute error per customer.")
           .build();
 
+  public static final Table CLV_TRACKING =
+      Table.builder("gold", "clv_tracking", "clv")
+          .comment(
+              "Cumulative repeat purchases of the calibration customers over the holdout, actual"
+                  + " and predicted by the calibration fit (as lifetimes'"
+                  + " plot_cumulative_transactions), at up to 26 evenly spaced days.")
+          .append()
+          .column("model_version", StringType, "The clv run.")
+          .column("calibration_end", DateType, "End of the calibration period (inclusive).")
+          .column(
+              "day", DateType, "The holdout runs from the day after calibration_end to this day.")
+          .column("days_since", IntegerType, "Days from calibration_end to day.")
+          .column(
+              "actual_cumulative",
+              DoubleType,
+              "Purchase days of the calibration customers in (calibration_end, day].")
+          .column(
+              "predicted_cumulative",
+              DoubleType,
+              "Σ over the calibration customers of BG/NBD's expected purchases in the same span.")
+          .build();
+
   private static final DataType DECILES =
       new ArrayType(
           new StructType()
@@ -378,6 +422,22 @@ public final class Tables {
               .add("customers", LongType, false)
               .add("mean_predicted", DoubleType, false)
               .add("observed_rate", DoubleType, false),
+          false);
+
+  private static final DataType ROC_CURVE =
+      new ArrayType(
+          new StructType()
+              .add("threshold", DoubleType, false)
+              .add("false_positive_rate", DoubleType, false)
+              .add("true_positive_rate", DoubleType, false),
+          false);
+
+  private static final DataType PR_CURVE =
+      new ArrayType(
+          new StructType()
+              .add("threshold", DoubleType, false)
+              .add("recall", DoubleType, false)
+              .add("precision", DoubleType, false),
           false);
 
   public static final Table CHURN_MODEL_METRICS =
@@ -427,6 +487,15 @@ public final class Tables {
               CALIBRATION,
               "Reliability table: per decile of calibrated probability on the evaluation half,"
                   + " mean predicted probability and observed churn rate.")
+          .column(
+              "roc_curve",
+              ROC_CURVE,
+              "Holdout ROC curve of the churn score: one point per score bin (about 100"
+                  + " bins of equal size, as MLlib's BinaryClassificationMetrics numBins).")
+          .column(
+              "pr_curve",
+              PR_CURVE,
+              "Holdout precision-recall curve of the churn score, same thresholds.")
           .column("train_rows", LongType, "Training rows (customer × training cutoff).")
           .column("train_churn_rate", DoubleType, "Share of training rows churned.")
           .column("holdout_rows", LongType, "Holdout rows (customers at the holdout cutoff).")
@@ -779,10 +848,12 @@ public final class Tables {
           CUSTOMER_FEATURES,
           CUSTOMER_SEGMENTS,
           SEGMENT_PROFILES,
+          COHORT_RETENTION,
           CLUSTER_SELECTION,
           CLV,
           CLV_MODELS,
           CLV_VALIDATION,
+          CLV_TRACKING,
           CHURN_MODEL_METRICS,
           CHURN_FEATURE_IMPORTANCE,
           CHURN_SCORES,
