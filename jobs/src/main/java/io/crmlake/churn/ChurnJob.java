@@ -257,10 +257,16 @@ public final class ChurnJob implements Job<ChurnResult> {
     }
 
     // Iterative learners pass over the rows once per iteration: a few large partitions (the
-    // union has one set per cutoff), not hundreds of small ones.
+    // union has one set per cutoff), not hundreds of small ones. Their partitions and order
+    // depend on the rows alone, not on the file layout of silver: the forests' bootstrap samples
+    // and every learner's sums follow them, and a re-run after a crash must train the same models.
     int parallelism = lake.spark().sparkContext().defaultParallelism();
     int partitions = (int) Math.max(parallelism, (trainRows + holdoutRows) / 250_000);
-    Dataset<Row> compact = ctx.persist(stacked.coalesce(partitions));
+    Dataset<Row> compact =
+        ctx.persist(
+            stacked
+                .repartition(partitions, col("cutoff"), col("customer_id"))
+                .sortWithinPartitions("cutoff", "customer_id"));
     compact.count();
     stacked.unpersist(false);
     stacked = compact;

@@ -6,7 +6,7 @@ import io.crmlake.common.spark.SparkSessions;
 import io.crmlake.generate.GenerateSettings;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() {
     CrmlakeConfig config = common.load(List.of());
     // Every job's settings are validated before Spark starts.
-    Consumer<Lake> generate = new GenerateCommand().prepare(config);
+    ToIntFunction<Lake> generate = new GenerateCommand().prepare(config);
     List<PipelineCommand.Step> steps = PipelineCommand.steps(config, null);
     return SparkSessions.with(config, "demo", spark -> demo(spark, config, generate, steps));
   }
@@ -60,14 +60,15 @@ final class DemoCommand implements Callable<Integer> {
   private int demo(
       SparkSession spark,
       CrmlakeConfig config,
-      Consumer<Lake> generate,
+      ToIntFunction<Lake> generate,
       List<PipelineCommand.Step> steps) {
     Lake lake = new Lake(spark, config.lake());
     step("generate a sample lake (" + GenerateSettings.from(config).customers() + " customers)");
-    generate.accept(lake);
+    generate.applyAsInt(lake);
     List<PipelineCommand.Outcome> outcomes = PipelineCommand.run(lake, steps, "pipeline ");
-    if (!PipelineCommand.printSummary(outcomes)) {
-      return Main.FAILED;
+    int code = PipelineCommand.printSummary(outcomes);
+    if (code == Main.FAILED || code == Main.LOCKED) {
+      return code;
     }
 
     step("tables in the lake " + config.lake().root());

@@ -48,9 +48,26 @@ final class IngestCommand extends JobCommand<IngestResult> {
           c.duplicates(),
           c.rejected());
       c.rejectedByReason().forEach((k, v) -> System.out.printf("  rejected %-18s %d%n", k, v));
+      c.rejectedFiles().forEach((f, why) -> System.out.printf("  rejected file %s: %s%n", f, why));
+      if (c.skippedFiles() > 0) {
+        System.out.printf(
+            "  %d files changed or vanished while being read: left for the next run%n",
+            c.skippedFiles());
+      }
     }
     System.out.printf(
         "ingest: read %d = stored %d + duplicates %d + rejected %d%n",
         r.inputRows(), r.outputRows(), r.skippedRows(), r.quarantinedRows());
+    if (r.rejectedFiles() > 0) {
+      System.out.printf(
+          "ingest: %d files rejected as a whole (exit %d; status REJECTED in"
+              + " ops.ingested_files; each is read again once it changes)%n",
+          r.rejectedFiles(), Main.PARTIAL);
+    }
+  }
+
+  @Override
+  int exitCode(IngestResult r) {
+    return r.rejectedFiles() > 0 ? Main.PARTIAL : Main.OK;
   }
 }

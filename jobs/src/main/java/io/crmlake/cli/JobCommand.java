@@ -8,7 +8,7 @@ import io.crmlake.common.run.JobRunner;
 import io.crmlake.common.spark.SparkSessions;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 import picocli.CommandLine.Mixin;
 
 /**
@@ -33,12 +33,24 @@ abstract class JobCommand<R extends JobResult> implements Callable<Integer> {
   abstract void report(Lake lake, R result);
 
   /**
-   * Validates the settings now and returns what runs the job and prints its report on a lake, for a
-   * caller that runs several jobs in one session.
+   * The exit code of a run that completed: {@link Main#OK}, or {@link Main#PARTIAL} when it left
+   * some input aside (ingest's rejected files).
    */
-  Consumer<Lake> prepare(CrmlakeConfig config) {
+  int exitCode(R result) {
+    return Main.OK;
+  }
+
+  /**
+   * Validates the settings now and returns what runs the job, prints its report and returns its
+   * exit code on a lake, for a caller that runs several jobs in one session.
+   */
+  ToIntFunction<Lake> prepare(CrmlakeConfig config) {
     Job<R> job = job(config);
-    return lake -> report(lake, JobRunner.run(lake, config, job));
+    return lake -> {
+      R result = JobRunner.run(lake, config, job);
+      report(lake, result);
+      return exitCode(result);
+    };
   }
 
   @Override
@@ -50,8 +62,9 @@ abstract class JobCommand<R extends JobResult> implements Callable<Integer> {
         job.name(),
         spark -> {
           Lake lake = new Lake(spark, config.lake());
-          report(lake, JobRunner.run(lake, config, job));
-          return Main.OK;
+          R result = JobRunner.run(lake, config, job);
+          report(lake, result);
+          return exitCode(result);
         });
   }
 }

@@ -1,6 +1,7 @@
 package io.crmlake.cli;
 
 import io.crmlake.common.config.ConfigError;
+import io.crmlake.common.run.JobLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -8,8 +9,9 @@ import picocli.CommandLine.Command;
 
 /**
  * The command line, for bin/crmlake and spark-submit alike: {@code crmlake <command> [options]}.
- * Exit codes: 0 success, 2 bad usage or configuration (the message names the key, value or file), 1
- * job failure.
+ * Exit codes: 0 success, 1 job failure, 2 bad usage or configuration (the message names the key,
+ * value or file), 3 completed but some input files were rejected as a whole (ingest; see {@code
+ * ops.ingested_files}).
  */
 @Command(
     name = "crmlake",
@@ -38,6 +40,8 @@ public final class Main implements Runnable {
   public static final int OK = 0;
   public static final int FAILED = 1;
   public static final int USAGE = 2;
+  public static final int PARTIAL = 3;
+  public static final int LOCKED = 4;
 
   @Override
   public void run() {
@@ -63,17 +67,40 @@ public final class Main implements Runnable {
             System.err.println("crmlake: " + config.getMessage());
             return USAGE;
           }
+          JobLock.JobLockedException locked = cause(e, JobLock.JobLockedException.class);
+          if (locked != null) {
+            System.err.println("crmlake " + cmd.getCommandName() + ": " + locked.getMessage());
+            return LOCKED;
+          }
           LOG.error("{} failed", cmd.getCommandName(), e);
-          System.err.println("crmlake " + cmd.getCommandName() + " failed: " + e.getMessage());
+          System.err.println(
+              "crmlake " + cmd.getCommandName() + " failed: " + e.getMessage() + rootCause(e));
           return FAILED;
         });
     return cli.execute(args);
   }
 
+  /** The innermost cause, when its message says more than the outer one (a full disk, say). */
+  static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String outer = String.valueOf(e.getMessage());
+    if (root == e || root.getMessage() == null || outer.contains(root.getMessage())) {
+      return "";
+    }
+    return "\n  caused by: " + root;
+  }
+
   private static ConfigError configError(Throwable e) {
+    return cause(e, ConfigError.class);
+  }
+
+  static <T extends Throwable> T cause(Throwable e, Class<T> type) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConfigError c) {
-        return c;
+      if (type.isInstance(t)) {
+        return type.cast(t);
       }
     }
     return null;

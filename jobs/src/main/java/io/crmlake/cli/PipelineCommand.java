@@ -3,6 +3,7 @@ package io.crmlake.cli;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.JobLock;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.common.spark.SparkSessions;
 import java.time.Instant;
@@ -13,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 import org.apache.spark.SparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,7 +43,7 @@ final class PipelineCommand implements Callable<Integer> {
   String from;
 
   /** One job of the pipeline: its name, what it does, and the prepared run. */
-  record Step(String job, String title, Consumer<Lake> run) {}
+  record Step(String job, String title, ToIntFunction<Lake> run) {}
 
   /** What a step did, for the summary. */
   record Outcome(String job, String status, double seconds, String detail) {}
@@ -56,11 +57,11 @@ final class PipelineCommand implements Callable<Integer> {
         "pipeline",
         spark -> {
           List<Outcome> outcomes = run(new Lake(spark, config.lake()), steps, "");
-          boolean ok = printSummary(outcomes);
-          if (ok) {
+          int code = printSummary(outcomes);
+          if (code != Main.FAILED && code != Main.LOCKED) {
             PublishCommand.printConnection(config);
           }
-          return ok ? Main.OK : Main.FAILED;
+          return code;
         });
   }
 
@@ -115,57 +116,80 @@ final class PipelineCommand implements Callable<Integer> {
             + "-"
             + UUID.randomUUID().toString().substring(0, 8);
     sc.setLocalProperty(RunContext.PIPELINE_RUN, id);
-    System.out.println("pipeline run " + id);
-    List<Outcome> out = new ArrayList<>();
     try {
-      boolean failed = false;
-      for (int i = 0; i < steps.size(); i++) {
-        Step s = steps.get(i);
-        if (failed) {
-          out.add(new Outcome(s.job(), "skipped", 0, "an earlier job failed"));
-          continue;
-        }
-        System.out.println();
-        System.out.println("== " + numberPrefix + (i + 1) + "/" + steps.size() + " " + s.title());
-        long t0 = System.nanoTime();
-        try {
-          s.run().accept(lake);
-          out.add(new Outcome(s.job(), "ok", seconds(t0), ""));
-        } catch (RuntimeException e) {
-          failed = true;
-          org.slf4j.LoggerFactory.getLogger(PipelineCommand.class)
-              .error("pipeline {}: {} failed", id, s.job(), e);
-          String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
-          out.add(new Outcome(s.job(), "FAILED", seconds(t0), why));
-        }
-      }
+      return runSteps(lake, steps, numberPrefix, id);
     } finally {
       sc.setLocalProperty(RunContext.PIPELINE_RUN, previous);
+    }
+  }
+
+  /** Runs the steps in order until one fails or is locked; the rest are skipped. */
+  static List<Outcome> runSteps(Lake lake, List<Step> steps, String numberPrefix, String id) {
+    System.out.println("pipeline run " + id);
+    List<Outcome> out = new ArrayList<>();
+    boolean failed = false;
+    for (int i = 0; i < steps.size(); i++) {
+      Step s = steps.get(i);
+      if (failed) {
+        out.add(new Outcome(s.job(), "skipped", 0, "an earlier job failed"));
+        continue;
+      }
+      System.out.println();
+      System.out.println("== " + numberPrefix + (i + 1) + "/" + steps.size() + " " + s.title());
+      long t0 = System.nanoTime();
+      try {
+        int code = s.run().applyAsInt(lake);
+        out.add(
+            code == Main.OK
+                ? new Outcome(s.job(), "ok", seconds(t0), "")
+                : new Outcome(s.job(), "partial", seconds(t0), "exit " + code + ": see above"));
+      } catch (RuntimeException e) {
+        failed = true;
+        org.slf4j.LoggerFactory.getLogger(PipelineCommand.class)
+            .error("pipeline {}: {} failed", id, s.job(), e);
+        String why = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+        boolean locked = Main.cause(e, JobLock.JobLockedException.class) != null;
+        out.add(new Outcome(s.job(), locked ? "LOCKED" : "FAILED", seconds(t0), why));
+      }
     }
     return out;
   }
 
-  /** Prints one line per job; true when every job succeeded. */
-  static boolean printSummary(List<Outcome> outcomes) {
+  /**
+   * Prints one line per job; returns the pipeline's exit code: FAILED when a job failed, PARTIAL
+   * when one left input aside (rejected files), else OK.
+   */
+  static int printSummary(List<Outcome> outcomes) {
     System.out.println();
     System.out.println("== pipeline summary");
     boolean ok = true;
+    boolean partial = false;
     String failedJob = null;
+    boolean locked = false;
     for (Outcome o : outcomes) {
       System.out.printf("  %-9s %-8s %7.1f s  %s%n", o.job(), o.status(), o.seconds(), o.detail());
-      if (o.status().equals("FAILED")) {
+      if (o.status().equals("FAILED") || o.status().equals("LOCKED")) {
         ok = false;
         failedJob = o.job();
+        locked = o.status().equals("LOCKED");
       }
+      partial |= o.status().equals("partial");
     }
-    if (!ok) {
+    if (locked) {
+      System.out.println(
+          "The pipeline stopped at "
+              + failedJob
+              + ": another run of it holds its lock; resume later with: bin/crmlake pipeline"
+              + " --from "
+              + failedJob);
+    } else if (!ok) {
       System.out.println(
           "The pipeline stopped at "
               + failedJob
               + "; fix the cause and resume with: bin/crmlake pipeline --from "
               + failedJob);
     }
-    return ok;
+    return locked ? Main.LOCKED : !ok ? Main.FAILED : partial ? Main.PARTIAL : Main.OK;
   }
 
   private static double seconds(long t0) {

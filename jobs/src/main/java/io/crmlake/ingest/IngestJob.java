@@ -111,10 +111,19 @@ public final class IngestJob implements Job<IngestResult> {
   /** One source's classified records (null when it has no new file) and counts. */
   private record Batch(Dataset<Row> rows, IngestResult.SourceCounts counts) {}
 
+  /** How many times a source is read when files change or vanish while they are read. */
+  private static final int READ_ATTEMPTS = 3;
+
   /**
    * Lists a source's new files, reads and validates them and classifies every record; adds a row
    * per new file to {@code files}. The batch is cached on disk (wide rows: the heap stays free for
    * the writes) until the run ends.
+   *
+   * <p>A file that cannot be ingested as a whole (a header without a required column, an unreadable
+   * compressed stream, a broken Parquet footer) is quarantined: recorded in {@code
+   * ops.ingested_files} with status {@code REJECTED} and the reason, not read again until it
+   * changes, and the run's other files are ingested. A file that vanishes, or changes while it is
+   * read, is left for the next run: none of its rows is kept and it is not recorded.
    */
   private Batch validateSource(
       RunContext ctx, SourceSpec spec, Dataset<Row> storedIds, List<Row> files) {
@@ -141,18 +150,110 @@ public final class IngestJob implements Job<IngestResult> {
     for (LandingFile f : empty) {
       LOG.warn("source {}: file {} is empty; recorded, nothing to ingest", spec.name(), f.uri());
     }
-    if (fresh.isEmpty()) {
-      files.addAll(fileRows(ctx, spec, empty, Map.of()));
-      return new Batch(
-          null, new IngestResult.SourceCounts(spec.name(), 0, empty.size(), 0, 0, 0, 0, Map.of()));
+    Map<String, String> rejectedFiles = new LinkedHashMap<>();
+    RawReader.Inspection inspection = null;
+    if (!fresh.isEmpty()) {
+      ctx.phase("inspect file heads of " + spec.name());
+      inspection = RawReader.inspect(spark, spec, fresh);
+      rejectedFiles.putAll(inspection.rejected());
     }
-
-    ctx.phase("read and validate " + spec.name());
-    Dataset<Row> validated = new Validator(spec).validate(RawReader.read(spark, spec, fresh));
-    Dataset<Row> batch =
-        ctx.persist(
-            classify(validated, storedIds).withColumn("ingest_run_id", lit(ctx.runId())),
-            StorageLevel.DISK_ONLY());
+    Set<String> skipped = new HashSet<>();
+    if (inspection != null) {
+      for (String uri : inspection.vanished()) {
+        skipped.add(uri);
+        LOG.warn(
+            "source {}: file {} vanished after listing; left for the next run", spec.name(), uri);
+      }
+    }
+    Dataset<Row> batch = null;
+    Validator validator = new Validator(spec, settings.limits(ctx.startedAt()));
+    for (int attempt = 1; ; attempt++) {
+      List<LandingFile> toRead = new ArrayList<>();
+      for (LandingFile f : fresh) {
+        if (!rejectedFiles.containsKey(f.uri()) && !skipped.contains(f.uri())) {
+          toRead.add(f);
+        }
+      }
+      if (toRead.isEmpty()) {
+        break;
+      }
+      ctx.phase("read and validate " + spec.name());
+      batch =
+          ctx.persist(
+              classify(
+                      validator.validate(RawReader.read(spark, spec, toRead, inspection)),
+                      storedIds)
+                  .withColumn("ingest_run_id", lit(ctx.runId())),
+              StorageLevel.DISK_ONLY());
+      ctx.phase("check files of " + spec.name());
+      int before = rejectedFiles.size() + skipped.size();
+      for (Row r :
+          batch
+              .where(col("parse_code").isin(RawReader.FILE_MISSING, RawReader.FILE_UNREADABLE))
+              .groupBy("source_file")
+              .agg(functions.first("parse_code"), functions.first("parse_error"))
+              .collectAsList()) {
+        if (RawReader.FILE_MISSING.equals(r.getString(1))) {
+          skipped.add(r.getString(0));
+          LOG.warn("source {}: {}; left for the next run", spec.name(), r.getString(2));
+        } else {
+          rejectedFiles.put(r.getString(0), r.getString(2));
+        }
+      }
+      // Files that changed or vanished since they were listed: what was read may be partial.
+      for (LandingFile f : toRead) {
+        String change = changeSinceListing(spark, f);
+        if (change != null && skipped.add(f.uri())) {
+          LOG.warn("source {}: file {} {}; left for the next run", spec.name(), f.uri(), change);
+        }
+      }
+      if (rejectedFiles.size() + skipped.size() == before) {
+        break;
+      }
+      batch.unpersist();
+      batch = null;
+      if (attempt == READ_ATTEMPTS) {
+        throw new IllegalStateException(
+            "source "
+                + spec.name()
+                + ": files kept changing while being read ("
+                + READ_ATTEMPTS
+                + " attempts); skipped: "
+                + skipped);
+      }
+    }
+    // A file that changed while being read is left for the next run, even if what was read of it
+    // looked unreadable.
+    rejectedFiles.keySet().removeAll(skipped);
+    rejectedFiles.forEach(
+        (uri, reason) ->
+            LOG.warn("source {}: file {} rejected as a whole: {}", spec.name(), uri, reason));
+    List<LandingFile> rejectedList = new ArrayList<>();
+    List<LandingFile> readList = new ArrayList<>();
+    for (LandingFile f : fresh) {
+      if (rejectedFiles.containsKey(f.uri())) {
+        rejectedList.add(f);
+      } else if (!skipped.contains(f.uri())) {
+        readList.add(f);
+      }
+    }
+    files.addAll(fileRows(ctx, spec, rejectedList, Map.of(), rejectedFiles));
+    if (batch == null) {
+      files.addAll(fileRows(ctx, spec, empty, Map.of(), Map.of()));
+      return new Batch(
+          null,
+          new IngestResult.SourceCounts(
+              spec.name(),
+              readList.size(),
+              empty.size(),
+              0,
+              0,
+              0,
+              0,
+              Map.of(),
+              rejectedFiles,
+              skipped.size()));
+    }
     Map<String, Long> byStatus = new HashMap<>();
     Map<String, Long> byReason = new LinkedHashMap<>();
     for (Row r :
@@ -182,21 +283,50 @@ public final class IngestJob implements Job<IngestResult> {
     long rejected = byStatus.getOrDefault(REJECTED, 0L);
     long dups = byStatus.getOrDefault(DUPLICATE, 0L);
     long read = valid + rejected + dups;
-    List<LandingFile> recorded = new ArrayList<>(fresh);
+    List<LandingFile> recorded = new ArrayList<>(readList);
     recorded.addAll(empty);
-    files.addAll(fileRows(ctx, spec, recorded, perFile));
+    files.addAll(fileRows(ctx, spec, recorded, perFile, Map.of()));
     LOG.info(
-        "source {}: read {} = stored {} + duplicates {} + rejected {} {}",
+        "source {}: read {} = stored {} + duplicates {} + rejected {} {}; files rejected {},"
+            + " left for the next run {}",
         spec.name(),
         read,
         valid,
         dups,
         rejected,
-        byReason);
+        byReason,
+        rejectedFiles.size(),
+        skipped.size());
     return new Batch(
         batch,
         new IngestResult.SourceCounts(
-            spec.name(), fresh.size(), empty.size(), read, valid, rejected, dups, byReason));
+            spec.name(),
+            readList.size(),
+            empty.size(),
+            read,
+            valid,
+            rejected,
+            dups,
+            byReason,
+            rejectedFiles,
+            skipped.size()));
+  }
+
+  /** How a file differs from its listing (size, time, gone), or null when it is unchanged. */
+  private static String changeSinceListing(SparkSession spark, LandingFile f) {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(f.uri());
+    try {
+      org.apache.hadoop.fs.FileStatus now =
+          p.getFileSystem(spark.sparkContext().hadoopConfiguration()).getFileStatus(p);
+      if (now.getLen() != f.size() || now.getModificationTime() != f.modificationTime()) {
+        return "changed while being read (size " + f.size() + " -> " + now.getLen() + " bytes)";
+      }
+      return null;
+    } catch (java.io.FileNotFoundException e) {
+      return "vanished while being read";
+    } catch (java.io.IOException e) {
+      return "cannot be checked after reading: " + e;
+    }
   }
 
   /**
@@ -305,10 +435,15 @@ public final class IngestJob implements Job<IngestResult> {
   }
 
   private static List<Row> fileRows(
-      RunContext ctx, SourceSpec spec, List<LandingFile> files, Map<String, Row> perFile) {
+      RunContext ctx,
+      SourceSpec spec,
+      List<LandingFile> files,
+      Map<String, Row> perFile,
+      Map<String, String> rejected) {
     List<Row> rows = new ArrayList<>();
     for (LandingFile f : files) {
       Row c = perFile.get(f.uri());
+      String reason = rejected.get(f.uri());
       rows.add(
           RowFactory.create(
               spec.name(),
@@ -320,7 +455,9 @@ public final class IngestJob implements Job<IngestResult> {
               c == null ? 0L : c.getLong(2),
               c == null ? 0L : c.getLong(3),
               c == null ? 0L : c.getLong(4),
-              ctx.runId()));
+              ctx.runId(),
+              reason == null ? "INGESTED" : "REJECTED",
+              reason));
     }
     return rows;
   }

@@ -22,7 +22,14 @@ public record IngestResult(
     List<SourceCounts> sources)
     implements JobResult {
 
-  /** Counts of one source in one run. */
+  /**
+   * Counts of one source in one run.
+   *
+   * @param newFiles files read
+   * @param emptyFiles empty files (recorded, nothing to read)
+   * @param rejectedFiles files quarantined as a whole: URI to reason
+   * @param skippedFiles files that changed or vanished while being read, left for the next run
+   */
   public record SourceCounts(
       String source,
       int newFiles,
@@ -31,7 +38,14 @@ public record IngestResult(
       long stored,
       long rejected,
       long duplicates,
-      Map<String, Long> rejectedByReason) {}
+      Map<String, Long> rejectedByReason,
+      Map<String, String> rejectedFiles,
+      int skippedFiles) {}
+
+  /** Files quarantined as a whole by this run, over all sources. */
+  public int rejectedFiles() {
+    return sources.stream().mapToInt(c -> c.rejectedFiles().size()).sum();
+  }
 
   static IngestResult of(List<SourceCounts> sources) {
     long read = 0;
@@ -47,13 +61,18 @@ public record IngestResult(
     return new IngestResult(read, stored, rejected, duplicates, List.copyOf(sources));
   }
 
-  /** Per source: {@code <source>.files}, {@code .empty_files}, {@code .rejected.<reason>}. */
+  /**
+   * Per source: {@code <source>.files}, {@code .empty_files}, {@code .rejected_files}, {@code
+   * .skipped_files}, {@code .rejected.<reason>}.
+   */
   @Override
   public Map<String, String> metrics() {
     Map<String, String> m = new LinkedHashMap<>();
     for (SourceCounts c : sources) {
       m.put(c.source() + ".files", String.valueOf(c.newFiles()));
       m.put(c.source() + ".empty_files", String.valueOf(c.emptyFiles()));
+      m.put(c.source() + ".rejected_files", String.valueOf(c.rejectedFiles().size()));
+      m.put(c.source() + ".skipped_files", String.valueOf(c.skippedFiles()));
       c.rejectedByReason()
           .forEach((k, v) -> m.put(c.source() + ".rejected." + k, String.valueOf(v)));
     }

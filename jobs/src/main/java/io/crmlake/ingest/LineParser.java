@@ -24,21 +24,37 @@ final class LineParser implements Serializable {
   private final String delimiter;
   private final char quote;
   private final List<String> defaultColumns;
-  private transient CsvParser csv;
+  private final java.util.Set<String> required;
+
+  /** One univocity parser per thread: tasks of one executor share a broadcast LineParser. */
+  private transient ThreadLocal<CsvParser> csv;
+
   private transient ObjectMapper json;
 
-  LineParser(Format format, String delimiter, String quote, List<String> defaultColumns) {
-    this.format = format;
-    this.delimiter = delimiter;
-    this.quote = quote.isEmpty() ? '\0' : quote.charAt(0);
-    this.defaultColumns = new ArrayList<>(defaultColumns);
+  LineParser(SourceSpec spec) {
+    this.format = spec.format();
+    this.delimiter = spec.delimiter();
+    this.quote = spec.quote().isEmpty() ? '\0' : spec.quote().charAt(0);
+    this.defaultColumns = new ArrayList<>(spec.columns());
+    this.required = new java.util.HashSet<>(spec.requiredColumns());
   }
 
-  /** Result of parsing one line: fields by column name, or an error. */
-  record Parsed(Map<String, String> fields, List<String> items, String error) {}
+  /**
+   * Result of parsing one line: fields by column name (or basket items), or an error with its
+   * reject reason.
+   */
+  record Parsed(Map<String, String> fields, List<String> items, RejectReason code, String error) {
+    static Parsed error(RejectReason code, String error) {
+      return new Parsed(null, null, code, error);
+    }
+
+    static Parsed malformed(String error) {
+      return error(RejectReason.MALFORMED_RECORD, error);
+    }
+  }
 
   /** Splits a header line into column names. */
-  synchronized List<String> headerColumns(String line) {
+  List<String> headerColumns(String line) {
     List<String> out = new ArrayList<>();
     for (String c : split(line)) {
       out.add(c == null ? "" : c.trim());
@@ -59,36 +75,58 @@ final class LineParser implements Serializable {
             }
           }
           return items.isEmpty()
-              ? new Parsed(null, null, "empty basket line")
-              : new Parsed(null, items, null);
+              ? Parsed.malformed("empty basket line")
+              : new Parsed(null, items, null, null);
         }
       case JSON:
         {
           try {
             JsonNode node = mapper().readTree(line);
             if (node == null || !node.isObject()) {
-              return new Parsed(null, null, "not a JSON object");
+              return Parsed.malformed("not a JSON object");
             }
             Map<String, String> fields = new LinkedHashMap<>();
             Iterator<Map.Entry<String, JsonNode>> it = node.fields();
             while (it.hasNext()) {
               Map.Entry<String, JsonNode> e = it.next();
               JsonNode v = e.getValue();
+              if (v.isContainerNode() && required.contains(e.getKey())) {
+                return Parsed.malformed(
+                    "column "
+                        + e.getKey()
+                        + " holds a nested "
+                        + (v.isArray() ? "array" : "object")
+                        + ", not a value");
+              }
               fields.put(
                   e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
             }
-            return new Parsed(fields, null, null);
+            return new Parsed(fields, null, null, null);
           } catch (Exception e) {
-            return new Parsed(null, null, "invalid JSON: " + firstLine(e.getMessage()));
+            return Parsed.malformed("invalid JSON: " + firstLine(e.getMessage()));
           }
         }
       default:
         {
-          String[] values = split(line);
+          if (format == Format.CSV && quote != '\0' && unbalancedQuotes(line)) {
+            return Parsed.malformed(
+                "unterminated quoted field (a quoted value may not span lines; this line has an"
+                    + " odd number of "
+                    + quote
+                    + " characters)");
+          }
+          String[] values;
+          try {
+            values = split(line);
+          } catch (RuntimeException e) {
+            if (csv != null) {
+              csv.remove(); // a parser that failed mid-line starts afresh
+            }
+            return Parsed.malformed(
+                "cannot be split into fields: " + firstLine(String.valueOf(e.getMessage())));
+          }
           if (values.length != columns.size()) {
-            return new Parsed(
-                null,
-                null,
+            return Parsed.malformed(
                 String.format(
                     "expected %d fields %s, found %d", columns.size(), columns, values.length));
           }
@@ -96,9 +134,20 @@ final class LineParser implements Serializable {
           for (int i = 0; i < values.length; i++) {
             fields.put(columns.get(i), values[i]);
           }
-          return new Parsed(fields, null, null);
+          return new Parsed(fields, null, null, null);
         }
     }
+  }
+
+  /** Quotes come in pairs on a complete line: open and close, or doubled to escape one. */
+  private boolean unbalancedQuotes(String line) {
+    int n = 0;
+    for (int i = 0; i < line.length(); i++) {
+      if (line.charAt(i) == quote) {
+        n++;
+      }
+    }
+    return n % 2 != 0;
   }
 
   private String[] split(String line) {
@@ -111,20 +160,26 @@ final class LineParser implements Serializable {
   }
 
   private CsvParser csv() {
-    if (csv == null) {
-      CsvParserSettings s = new CsvParserSettings();
-      s.getFormat().setDelimiter(delimiter);
-      s.getFormat().setQuote(quote);
-      s.getFormat().setQuoteEscape(quote);
-      s.setIgnoreLeadingWhitespaces(false);
-      s.setIgnoreTrailingWhitespaces(false);
-      s.setNullValue(null);
-      s.setEmptyValue("");
-      s.setMaxCharsPerColumn(-1);
-      s.setMaxColumns(4096);
-      csv = new CsvParser(s);
+    synchronized (this) {
+      if (csv == null) {
+        csv = ThreadLocal.withInitial(this::newCsv);
+      }
     }
-    return csv;
+    return csv.get();
+  }
+
+  private CsvParser newCsv() {
+    CsvParserSettings s = new CsvParserSettings();
+    s.getFormat().setDelimiter(delimiter);
+    s.getFormat().setQuote(quote);
+    s.getFormat().setQuoteEscape(quote);
+    s.setIgnoreLeadingWhitespaces(false);
+    s.setIgnoreTrailingWhitespaces(false);
+    s.setNullValue(null);
+    s.setEmptyValue("");
+    s.setMaxCharsPerColumn(-1);
+    s.setMaxColumns(4096);
+    return new CsvParser(s);
   }
 
   private ObjectMapper mapper() {

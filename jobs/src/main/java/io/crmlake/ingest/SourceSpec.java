@@ -34,6 +34,8 @@ import java.util.Set;
  * @param timezone zone of timestamps that carry no offset
  * @param lineKey source columns that identify a record across deliveries (empty: file + position)
  * @param cancelPrefix an order id starting with this marks a cancellation (empty: none)
+ * @param encoding character set of text files (an ASCII-compatible one: UTF-8, ISO-8859-1,
+ *     windows-1252, ...); a line with bytes that are not valid in it is rejected, never repaired
  */
 public record SourceSpec(
     String name,
@@ -49,7 +51,8 @@ public record SourceSpec(
     List<String> timestampFormats,
     String timezone,
     List<String> lineKey,
-    Optional<String> cancelPrefix) {
+    Optional<String> cancelPrefix,
+    String encoding) {
 
   /** How a source's records are stored. */
   public enum Format {
@@ -186,6 +189,8 @@ public record SourceSpec(
     } catch (java.time.DateTimeException e) {
       throw ConfigError.invalid(file + ": timezone", timezone, "must be a time-zone id");
     }
+    String encoding = s.optString("encoding").orElse("UTF-8");
+    checkEncoding(file, encoding);
     return new SourceSpec(
         name,
         file,
@@ -200,6 +205,28 @@ public record SourceSpec(
         List.copyOf(formats),
         timezone,
         List.copyOf(lineKey),
-        s.optString("cancel-prefix"));
+        s.optString("cancel-prefix"),
+        encoding);
+  }
+
+  /**
+   * Lines are split on newline bytes and fields on single-byte delimiters, so the encoding must
+   * write ASCII as ASCII (UTF-16 and UTF-32 cannot be read line by line).
+   */
+  private static void checkEncoding(String file, String encoding) {
+    java.nio.charset.Charset cs;
+    try {
+      cs = java.nio.charset.Charset.forName(encoding);
+    } catch (IllegalArgumentException e) {
+      throw ConfigError.invalid(file + ": encoding", encoding, "is not a known character set");
+    }
+    String ascii = "\n\r\t ,;|\"'0123456789azAZ";
+    if (!java.util.Arrays.equals(
+        ascii.getBytes(cs), ascii.getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+      throw ConfigError.invalid(
+          file + ": encoding",
+          encoding,
+          "must encode ASCII as single bytes (UTF-8, ISO-8859-1, windows-1252, ...)");
+    }
   }
 }

@@ -35,10 +35,25 @@ public final class Validator {
   public static final DataType PRICE = DataTypes.createDecimalType(18, 4);
   public static final DataType MONEY = DataTypes.createDecimalType(18, 2);
 
-  private final SourceSpec spec;
+  /** Control characters that do not belong in text (all but tab, LF and CR). */
+  static final String CONTROL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]";
 
-  public Validator(SourceSpec spec) {
+  /**
+   * Limits every source shares ({@code ingest.*}).
+   *
+   * @param earliest the first plausible order time
+   * @param latest the last plausible order time (the run's start plus {@code max-days-ahead})
+   * @param maxFieldLength the longest field, in characters
+   */
+  public record Limits(java.time.Instant earliest, java.time.Instant latest, int maxFieldLength)
+      implements java.io.Serializable {}
+
+  private final SourceSpec spec;
+  private final Limits limits;
+
+  public Validator(SourceSpec spec, Limits limits) {
     this.spec = spec;
+    this.limits = limits;
   }
 
   /** The trimmed value of a source column, null when absent or empty. */
@@ -67,6 +82,10 @@ public final class Validator {
   private Column field(Field f) {
     return staged(spec.column(f));
   }
+
+  /** A time of day followed by an offset or zone: Z, +02, +0200, +02:00, UTC, GMT, Area/City. */
+  private static final String HAS_OFFSET =
+      "(?i)\\d:\\d{2}(:\\d{2}([.,]\\d+)?)?\\s*(z|[+-]\\d{2}(:?\\d{2})?|utc|gmt|[a-z]+/[a-z_]+)$";
 
   public Dataset<Row> validate(Dataset<Row> raw) {
     boolean baskets = spec.format() == Format.BASKETS;
@@ -101,7 +120,11 @@ public final class Validator {
     if (spec.has(Field.TIMESTAMP)) {
       Column ts = parseTimestamp(field(Field.TIMESTAMP));
       if (!spec.timezone().equals("UTC")) {
-        ts = functions.to_utc_timestamp(ts, spec.timezone());
+        // A value that carries its own offset or zone is an instant already; only local times
+        // are read in the source's zone.
+        ts =
+            when(field(Field.TIMESTAMP).rlike(HAS_OFFSET), ts)
+                .otherwise(functions.to_utc_timestamp(ts, spec.timezone()));
       }
       df = df.withColumn("order_ts", ts);
     } else {
@@ -114,22 +137,26 @@ public final class Validator {
         spec.has(Field.QUANTITY) ? field(Field.QUANTITY).try_cast(DataTypes.DoubleType) : lit(1.0);
     Column price = spec.has(Field.UNIT_PRICE) ? field(Field.UNIT_PRICE).try_cast(PRICE) : lit(null);
     Column amount = spec.has(Field.AMOUNT) ? field(Field.AMOUNT).try_cast(MONEY) : lit(null);
+    // NaN, Infinity and 1e400 (which parses as Infinity) are not quantities.
+    qty =
+        when(functions.isnan(qty).or(functions.abs(qty).equalTo(Double.POSITIVE_INFINITY)), null)
+            .otherwise(qty);
     df =
-        df.withColumn("quantity", qty.cast(DataTypes.DoubleType))
-            .withColumn("_price", price.cast(PRICE))
-            .withColumn("_amount", amount.cast(MONEY));
-    Column q = col("quantity").cast(PRICE);
+        df.withColumn("quantity", qty.try_cast(DataTypes.DoubleType))
+            .withColumn("_price", price.try_cast(PRICE))
+            .withColumn("_amount", amount.try_cast(MONEY));
+    Column q = col("quantity").try_cast(PRICE);
     Column unitPrice =
         spec.has(Field.UNIT_PRICE)
             ? col("_price")
             : spec.has(Field.AMOUNT)
-                ? functions.try_divide(col("_amount"), when(q.notEqual(0), q)).cast(PRICE)
+                ? functions.try_divide(col("_amount"), when(q.notEqual(0), q)).try_cast(PRICE)
                 : lit(null).cast(PRICE);
     Column lineAmount =
         spec.has(Field.AMOUNT)
             ? col("_amount")
             : spec.has(Field.UNIT_PRICE)
-                ? functions.round(q.multiply(col("_price")), 2).cast(MONEY)
+                ? functions.round(functions.try_multiply(q, col("_price")), 2).try_cast(MONEY)
                 : lit(null).cast(MONEY);
     df = df.withColumn("unit_price", unitPrice).withColumn("amount", lineAmount);
 
@@ -158,7 +185,8 @@ public final class Validator {
                 .or(coalesce(col("amount").lt(0), lit(false)))
                 .or(cancelled));
 
-    Dataset<Row> out = withReasons(df).drop("_price", "_amount");
+    Dataset<Row> out =
+        withReasons(withFieldChecks(df)).drop("_price", "_amount", "_control", "_long");
     for (String c : stagedColumns()) {
       out = out.drop(stagedName(c));
     }
@@ -207,7 +235,32 @@ public final class Validator {
   private Dataset<Row> withReasons(Dataset<Row> df) {
     List<Column[]> rules = new ArrayList<>(); // {condition, code, message}
     rules.add(
-        rule(col("parse_error").isNotNull(), RejectReason.MALFORMED_RECORD, col("parse_error")));
+        new Column[] {
+          col("parse_error").isNotNull(),
+          coalesce(col("parse_code"), lit(RejectReason.MALFORMED_RECORD.name())),
+          col("parse_error")
+        });
+    rules.add(
+        rule(
+            col("_control").isNotNull(),
+            RejectReason.BINARY_DATA,
+            concat(
+                lit("column "),
+                col("_control"),
+                lit(" holds control characters (NUL or binary data), not text"))));
+    rules.add(
+        rule(
+            col("_long").isNotNull(),
+            RejectReason.FIELD_TOO_LONG,
+            concat(
+                lit("column "),
+                col("_long.key"),
+                lit(" is "),
+                functions.length(col("_long.value")).cast("string"),
+                lit(
+                    " characters long (ingest.max-field-length = "
+                        + limits.maxFieldLength()
+                        + ")"))));
     List<Field> required = new ArrayList<>();
     for (Field f :
         List.of(
@@ -236,16 +289,25 @@ public final class Validator {
           rule(
               col("order_ts").isNull(),
               RejectReason.BAD_TIMESTAMP,
-              concat(
-                  lit("timestamp '"),
-                  field(Field.TIMESTAMP),
-                  lit(
-                      "' (column "
-                          + spec.column(Field.TIMESTAMP)
-                          + ") matches none of the formats "
-                          + (spec.timestampFormats().isEmpty()
-                              ? "[ISO-8601]"
-                              : spec.timestampFormats().toString())))));
+              timestampMessage(
+                  "matches none of the formats "
+                      + (spec.timestampFormats().isEmpty()
+                          ? "[ISO-8601]"
+                          : spec.timestampFormats().toString()))));
+    }
+    if (spec.has(Field.TIMESTAMP)) {
+      rules.add(
+          rule(
+              col("order_ts")
+                  .lt(lit(java.sql.Timestamp.from(limits.earliest())))
+                  .or(col("order_ts").gt(lit(java.sql.Timestamp.from(limits.latest())))),
+              RejectReason.IMPLAUSIBLE_DATE,
+              timestampMessage(
+                  "is outside the plausible window "
+                      + limits.earliest()
+                      + " .. "
+                      + limits.latest()
+                      + " (ingest.earliest-date, ingest.max-days-ahead)")));
     }
     if (spec.has(Field.QUANTITY)) {
       rules.add(numberRule("quantity", col("quantity"), Field.QUANTITY));
@@ -273,6 +335,13 @@ public final class Validator {
                   col("_amount").cast("string"),
                   lit(" is negative on a positive quantity"))));
     }
+    if (spec.has(Field.UNIT_PRICE) && !spec.has(Field.AMOUNT)) {
+      rules.add(
+          rule(
+              col("amount").isNull(),
+              RejectReason.BAD_NUMBER,
+              lit("quantity x unit-price does not fit a decimal(18,2) amount")));
+    }
     rules.add(
         rule(col("quantity").equalTo(0), RejectReason.ZERO_QUANTITY, lit("quantity is zero")));
 
@@ -286,12 +355,39 @@ public final class Validator {
     return df.withColumn("reason_code", code).withColumn("reason", reason);
   }
 
+  /** The first field holding control characters, and the first too long (entry), or null. */
+  private Dataset<Row> withFieldChecks(Dataset<Row> df) {
+    Column entries = functions.map_entries(col("fields"));
+    int max = limits.maxFieldLength();
+    return df.withColumn(
+            "_control",
+            functions
+                .try_element_at(
+                    functions.filter(entries, e -> e.getField("value").rlike(CONTROL)), lit(1))
+                .getField("key"))
+        .withColumn(
+            "_long",
+            functions.try_element_at(
+                functions.filter(entries, e -> functions.length(e.getField("value")).gt(max)),
+                lit(1)));
+  }
+
+  /** "timestamp '<value>' (column <c>) <what>". */
+  private Column timestampMessage(String what) {
+    return concat(
+        lit("timestamp '"),
+        field(Field.TIMESTAMP),
+        lit("' (column " + spec.column(Field.TIMESTAMP) + ") " + what));
+  }
+
   private Column[] numberRule(String key, Column parsed, Field f) {
     return rule(
         parsed.isNull().and(field(f).isNotNull()),
         RejectReason.BAD_NUMBER,
         concat(
-            lit(key + " '"), field(f), lit("' (column " + spec.column(f) + ") is not a number")));
+            lit(key + " '"),
+            field(f),
+            lit("' (column " + spec.column(f) + ") is not a finite number in range")));
   }
 
   private static Column[] rule(Column condition, RejectReason code, Column message) {

@@ -24,6 +24,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 /**
@@ -83,12 +84,12 @@ public final class Clustering {
   /** Tries K in [k-min, k-max] with {@code seeds} seeds each on a sample of the customers. */
   public static Selection select(Dataset<Row> features, long customers, KMeansSettings s) {
     double fraction = Math.min(1.0, (double) s.sampleSize() / Math.max(1, customers));
-    Dataset<Row> sample = fraction < 1.0 ? features.sample(false, fraction, 7L) : features;
+    Dataset<Row> ordered = canonical(features, customers);
+    Dataset<Row> sample = fraction < 1.0 ? ordered.sample(false, fraction, 7L) : ordered;
     PipelineModel pre =
         new Pipeline().setStages(prefix(s.features()).toArray(new PipelineStage[0])).fit(sample);
     Dataset<Row> scaled =
-        compact(pre.transform(sample).select(SCALED), Math.round(customers * fraction))
-            .persist(StorageLevel.MEMORY_AND_DISK());
+        pre.transform(sample).select(SCALED).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long n = scaled.count();
       ClusteringEvaluator evaluator =
@@ -123,14 +124,21 @@ public final class Clustering {
   }
 
   /**
-   * KMeans runs one Spark job per iteration over its input: tiny partitions (a shuffle's 64 or 200
-   * over a few thousand customers) make every iteration pay for dozens of task launches. Keeps
-   * about 20,000 customers per partition, at most one partition per core.
+   * The customers' features in partitions and an order that depend on the customers alone. KMeans'
+   * initialization samples rows per partition, and its sums follow the rows' order; without this,
+   * both follow the file layout of the tables read, and a re-run after a crash (the same rows in
+   * other files) could move customers near a boundary to another cluster.
+   *
+   * <p>KMeans runs one Spark job per iteration: tiny partitions (a shuffle's 64 or 200 over a few
+   * thousand customers) make every iteration pay for dozens of task launches, so this keeps about
+   * 20,000 customers per partition, at most one partition per core.
    */
-  static Dataset<Row> compact(Dataset<Row> data, long rows) {
-    int cores = data.sparkSession().sparkContext().defaultParallelism();
+  static Dataset<Row> canonical(Dataset<Row> features, long rows) {
+    int cores = features.sparkSession().sparkContext().defaultParallelism();
     int target = (int) Math.max(1, Math.min(cores, (rows + 19_999) / 20_000));
-    return data.coalesce(target);
+    return features
+        .repartition(target, functions.col("customer_id"))
+        .sortWithinPartitions("customer_id");
   }
 
   /** Fits transform + scaler + KMeans(k, seed) on all customers. */

@@ -119,7 +119,7 @@ public final class SegmentsJob implements Job<SegmentsResult> {
       version = ctx.version();
       model =
           Clustering.fit(
-              Clustering.compact(features, customers),
+              Clustering.canonical(features, customers),
               settings.kmeans().features(),
               sel.best(),
               settings.kmeans().maxIter());

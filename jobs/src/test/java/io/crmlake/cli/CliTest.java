@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.testing.ChildJvm;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -178,36 +175,23 @@ class CliTest extends SparkTestBase {
     Jobs.ingest(lake(config), config, "conf/sources/cdnow_sample.conf");
     assertEquals(6919L, spark.sql("SELECT count(*) FROM silver.transactions").first().getLong(0));
 
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String flags =
-        Files.readString(projectDir().resolve("jobs/target/jvm.options"), StandardCharsets.UTF_8);
-    cmd.addAll(List.of(flags.trim().split("\\s+")));
-    cmd.add("-Dcrmlake.home=" + projectDir());
-    cmd.add("-Dlog4j2.configurationFile=" + projectDir().resolve("conf/log4j2.properties"));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add(Main.class.getName());
-    cmd.addAll(
-        List.of(
-            "sql",
-            "--set",
-            "spark.master=local[1]",
-            "--set",
-            "spark.conf.\"spark.ui.enabled\"=false",
-            "--format",
-            "csv",
-            "SELECT count(*) AS n FROM silver.transactions"));
-    ProcessBuilder child =
-        new ProcessBuilder(cmd)
-            .redirectError(dir.resolve("child.err").toFile())
-            .redirectOutput(dir.resolve("child.out").toFile());
     // The lake root comes from the environment, as on a cluster (Typesafe Config's convention).
-    child.environment().put("CONFIG_FORCE_lake_root", dir.toString());
-    Process p = child.start();
-    assertTrue(p.waitFor(3, TimeUnit.MINUTES), "child process finished");
-    String out = Files.readString(dir.resolve("child.out"));
-    assertEquals(0, p.exitValue(), Files.readString(dir.resolve("child.err")));
+    ChildJvm child =
+        ChildJvm.start(
+            dir,
+            "child",
+            java.util.Map.of("CONFIG_FORCE_lake_root", dir.toString()),
+            List.of(
+                "sql",
+                "--set",
+                "spark.master=local[1]",
+                "--set",
+                "spark.conf.\"spark.ui.enabled\"=false",
+                "--format",
+                "csv",
+                "SELECT count(*) AS n FROM silver.transactions"));
+    assertEquals(0, child.waitFor(java.time.Duration.ofMinutes(3)), child.err());
+    String out = child.out();
     assertEquals(List.of("n", "6919"), out.lines().toList());
     // And this process still works on the same lake afterwards.
     assertEquals(6919L, spark.sql("SELECT count(*) FROM silver.transactions").first().getLong(0));

@@ -143,7 +143,7 @@ class IngestValidationTest extends SparkTestBase {
   }
 
   @Test
-  void aFileMissingARequiredColumnFailsWithExit2AndChangesNothing() throws Exception {
+  void aFileMissingARequiredColumnIsQuarantinedTheOthersIngestedExit3() throws Exception {
     Path landing = dir.resolve("landing");
     csv(landing.resolve("a.csv"), "O1,1,C1,2024-01-01 10:00:00,P1,2,3.50");
     Path conf = source(dir, landing);
@@ -152,29 +152,55 @@ class IngestValidationTest extends SparkTestBase {
     assertEquals(0, Cli.run(args).code());
 
     Lake lake = lake(config(lakeDir));
-    long version = versionOf(lake);
     Files.writeString(
         landing.resolve("b.csv"),
         "order_id,line_no,customer_id,order_ts,product_id,qty\nO2,1,C1,2024-01-02 10:00:00,P1,2\n");
     csv(landing.resolve("c.csv"), "O3,1,C1,2024-01-03 10:00:00,P1,2,3.50");
-    Cli.Result failed = Cli.run(args);
-    assertEquals(2, failed.code());
-    assertTrue(failed.err().contains("'price'"), failed.err());
-    assertTrue(failed.err().contains("b.csv"), failed.err());
-    assertEquals(version, versionOf(lake), "silver unchanged");
-    assertEquals(1L, lake.read(Tables.TRANSACTIONS).count());
+    Cli.Result partial = Cli.run(args);
+    assertEquals(3, partial.code(), partial.out() + partial.err());
+    assertTrue(partial.out().contains("b.csv"), partial.out());
+    assertTrue(partial.out().contains("'price'"), partial.out());
+    assertEquals(
+        List.of("O1", "O3"),
+        lake.read(Tables.TRANSACTIONS)
+            .orderBy("order_id")
+            .select("order_id")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList());
+    Row b =
+        lake.read(Tables.INGESTED_FILES)
+            .where("file_path = 'b.csv'")
+            .select("status", "reason", "rows_read")
+            .first();
+    assertEquals("REJECTED", b.getString(0));
+    assertTrue(b.getString(1).contains("no column 'price'"), b.getString(1));
+    assertEquals(0L, b.getLong(2), "a rejected file's lines are not read");
     Row last =
         lake.read(Tables.JOB_RUNS)
             .orderBy(org.apache.spark.sql.functions.desc("started_at"))
             .first();
-    assertEquals("FAILED", last.getAs("status"));
-    assertTrue(((String) last.getAs("error_message")).contains("b.csv"));
-  }
+    assertEquals("SUCCEEDED", last.getAs("status"));
+    assertEquals(
+        "1",
+        last.<scala.collection.Map<String, String>>getAs("metrics").apply("shop.rejected_files"));
 
-  private static long versionOf(Lake lake) {
-    return io.delta.tables.DeltaTable.forPath(spark, lake.path(Tables.TRANSACTIONS))
-        .history(1)
-        .first()
-        .<Long>getAs("version");
+    // Not read again while unchanged; read once it is delivered again, corrected.
+    assertEquals(0, Cli.run(args).code());
+    csv(landing.resolve("b.csv"), "O2,1,C1,2024-01-02 10:00:00,P1,2,3.50");
+    Files.setLastModifiedTime(
+        landing.resolve("b.csv"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+    Cli.Result fixed = Cli.run(args);
+    assertEquals(0, fixed.code(), fixed.out() + fixed.err());
+    assertEquals(3L, lake.read(Tables.TRANSACTIONS).count());
+    assertEquals(
+        List.of("INGESTED", "REJECTED"),
+        lake.read(Tables.INGESTED_FILES)
+            .where("file_path = 'b.csv'")
+            .orderBy("status")
+            .select("status")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList(),
+        "the file's two deliveries");
   }
 }

@@ -281,6 +281,58 @@ class PublishJobTest extends SparkTestBase {
         ids(lake.read(Tables.CROSS_SELL_TARGETS).orderBy("rank").collectAsList()));
   }
 
+  /**
+   * The serving database goes away in the middle of a load: a PostgreSQL event trigger ends the
+   * loading session the moment publish creates its first staging table. Publish fails with a
+   * message naming the server (not the password); the served tables are still the previous
+   * publish's, whole; the next publish serves the new snapshot.
+   */
+  @Test
+  void theDatabaseGoingAwayMidLoadLeavesTheServedTablesAsTheyWere() throws Exception {
+    CrmlakeConfig config = config();
+    Lake lake = lake(config);
+    PublishFixture.write(spark, lake, D1);
+    Jobs.publish(lake, config, ENV);
+    String url = EmbeddedServer.status(server.resolve("pg")).orElseThrow().jdbcUrl();
+    String served = "SELECT customer_id, as_of_date FROM crm.customer_scores";
+    List<String> before = rows(url, served);
+    assertTrue(before.stream().anyMatch(r -> r.startsWith("d,")), before.toString());
+
+    try (Connection c = DriverManager.getConnection(url, "postgres", "");
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE OR REPLACE FUNCTION public.drop_loader() RETURNS event_trigger AS $$ BEGIN IF"
+              + " EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() WHERE object_identity LIKE"
+              + " '%__staging') THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; END"
+              + " $$ LANGUAGE plpgsql");
+      st.execute(
+          "CREATE EVENT TRIGGER drop_loader ON ddl_command_end EXECUTE FUNCTION"
+              + " public.drop_loader()");
+    }
+    try {
+      PublishFixture.write(spark, lake, D2);
+      RuntimeException e =
+          assertThrows(RuntimeException.class, () -> Jobs.publish(lake, config, ENV));
+      String message = e.getMessage() + " " + (e.getCause() == null ? "" : e.getCause());
+      assertTrue(message.contains("serving") || message.contains("postgresql"), message);
+      assertFalse(message.contains(SECRET), message);
+    } finally {
+      try (Connection c = DriverManager.getConnection(url, "postgres", "");
+          Statement st = c.createStatement()) {
+        st.execute("DROP EVENT TRIGGER drop_loader");
+      }
+    }
+    assertEquals(before, rows(url, served), "the served tables are the previous publish's");
+
+    Jobs.publish(lake, config, ENV);
+    List<String> after = rows(url, served);
+    assertTrue(after.stream().anyMatch(r -> r.startsWith("e,")), after.toString());
+    assertEquals(
+        List.of(),
+        rows(url, "SELECT tablename FROM pg_tables WHERE tablename LIKE '%__staging'"),
+        "no staging table is left behind");
+  }
+
   @Test
   void missingInputsFailNamingTheJobUnlessAllowed() {
     CrmlakeConfig config = config("publish.serving.enabled=false");

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param lake where the lake lives and how its tables are catalogued
  * @param spark Spark master (absent: spark-submit decides), application name and extra conf
  */
-public record CrmlakeConfig(Path home, Config raw, LakeSettings lake, SparkSettings spark) {
+public record CrmlakeConfig(
+    Path home, Config raw, LakeSettings lake, SparkSettings spark, RunSettings run) {
 
   /** How table names are resolved: from the lake folder itself, or from a Hive metastore. */
   public enum CatalogType {
@@ -39,6 +40,17 @@ public record CrmlakeConfig(Path home, Config raw, LakeSettings lake, SparkSetti
    */
   public record SparkSettings(Optional<String> master, String appName, Map<String, String> conf) {}
 
+  /**
+   * @param lockTimeout a job's lock is taken over this long after its holder's last heartbeat
+   * @param haltJob crash drills: the run of this job blocks (to be killed) right after its n-th
+   *     Delta commit ({@code haltAfterCommit}) or its commit to {@code haltAfterTable}; empty = off
+   */
+  public record RunSettings(
+      java.time.Duration lockTimeout,
+      Optional<String> haltJob,
+      int haltAfterCommit,
+      Optional<String> haltAfterTable) {}
+
   public Settings settings() {
     return new Settings(raw, home);
   }
@@ -55,7 +67,21 @@ public record CrmlakeConfig(Path home, Config raw, LakeSettings lake, SparkSetti
     SparkSettings spark =
         new SparkSettings(
             s.optString("spark.master"), s.string("spark.app-name"), s.stringMap("spark.conf"));
-    return new CrmlakeConfig(home, raw, lake, spark);
+    Optional<String> halt = s.optString("run.halt-after-commit");
+    if (halt.isPresent() && !halt.get().matches("[a-z]+:([1-9][0-9]*|[a-z]+\\.[a-z_]+)")) {
+      throw ConfigError.invalid(
+          s.key("run.halt-after-commit"),
+          halt.get(),
+          "must be <job>:<n> or <job>:<table>, e.g. clv:2 or ingest:silver.transactions");
+    }
+    Optional<String> target = halt.map(h -> h.substring(h.indexOf(':') + 1));
+    RunSettings run =
+        new RunSettings(
+            s.durationAtLeast("run.lock-timeout", java.time.Duration.ofSeconds(2)),
+            halt.map(h -> h.substring(0, h.indexOf(':'))),
+            target.filter(t -> t.matches("[0-9]+")).map(Integer::parseInt).orElse(0),
+            target.filter(t -> !t.matches("[0-9]+")));
+    return new CrmlakeConfig(home, raw, lake, spark, run);
   }
 
   /** The effective config, secrets masked, for logs. */

@@ -154,6 +154,15 @@ public final class Settings {
     return v;
   }
 
+  /** A duration ({@code 90s}, {@code 2m}, {@code 1h}) of at least {@code min}. */
+  public java.time.Duration durationAtLeast(String key, java.time.Duration min) {
+    java.time.Duration v = wrap(key, "a duration such as 90s or 2m", () -> config.getDuration(key));
+    if (v.compareTo(min) < 0) {
+      throw ConfigError.invalid(key(key), v, "must be at least " + min);
+    }
+    return v;
+  }
+
   public LocalDate date(String key) {
     String v = string(key);
     try {

@@ -249,6 +249,7 @@ public final class Lake {
    * one Delta commit (version 0), so that a table's first run, like every later one, is one commit.
    */
   private void create(Table table, Dataset<Row> data) {
+    removeLeftover(table);
     DataFrameWriterV2<Row> writer =
         data.writeTo("delta.`" + path(table).replace("`", "``") + "`")
             .using("delta")
@@ -264,6 +265,38 @@ public final class Lake {
           "cannot create " + table + " at " + path(table) + ": " + e, e);
     }
     register(table.id());
+  }
+
+  /**
+   * Deletes what a killed first write of {@code table} left at its path — data files, maybe an
+   * empty {@code _delta_log}, but no committed transaction log — which is not a table and would
+   * make creating it fail. Only the job that writes the table, holding its job lock, gets here.
+   */
+  private void removeLeftover(Table table) {
+    Path p = new Path(path(table));
+    try {
+      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.exists(p)) {
+        Path log = new Path(p, "_delta_log");
+        if (fs.exists(log)
+            && java.util.Arrays.stream(fs.listStatus(log))
+                .anyMatch(s -> s.getPath().getName().matches("\\d+\\.(json|checkpoint.*)"))) {
+          // Its first commit landed after we looked: another run created it meanwhile.
+          throw new IllegalStateException(
+              table + " at " + p + " was created by another run while this one was writing it");
+        }
+        LOG.warn(
+            "{}: {} holds files but no committed Delta transaction log (a first write that was"
+                + " killed); deleting them before creating the table",
+            table,
+            p);
+        fs.delete(p, true);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot remove the uncommitted files at " + p + " before creating " + table + ": " + e,
+          e);
+    }
   }
 
   /**
@@ -362,8 +395,18 @@ public final class Lake {
         FileStatus[] children = fs.listStatus(layerPath);
         Arrays.sort(children);
         for (FileStatus child : children) {
-          if (child.isDirectory() && fs.exists(new Path(child.getPath(), "_delta_log"))) {
+          if (!child.isDirectory() || child.getPath().getName().startsWith("_")) {
+            continue;
+          }
+          if (DeltaTable.isDeltaTable(spark, child.getPath().toString())) {
             found.add(TableId.of(layer, child.getPath().getName()));
+          } else if (fs.listStatus(child.getPath()).length > 0) {
+            LOG.warn(
+                "{} holds files but no committed Delta transaction log (a first write that was"
+                    + " killed?): not a table, skipped; the next write of {}.{} starts it afresh",
+                child.getPath(),
+                layer,
+                child.getPath().getName());
           }
         }
       }

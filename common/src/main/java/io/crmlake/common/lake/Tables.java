@@ -788,8 +788,8 @@ public final class Tables {
   public static final Table INGESTED_FILES =
       Table.builder("ops", "ingested_files", "ingest")
           .comment(
-              "One row per landing file ingested: what makes ingest incremental (a file is read"
-                  + " once per path, size and modification time).")
+              "One row per landing file ingested or rejected: what makes ingest incremental (a file"
+                  + " is read once per path, size and modification time).")
           .append()
           .column("source", StringType, "Source name.")
           .column("file_uri", StringType, "URI of the file.")
@@ -801,6 +801,12 @@ public final class Tables {
           .column("rows_rejected", LongType, "Records quarantined.")
           .column("rows_duplicate", LongType, "Records skipped as duplicates.")
           .column("ingest_run_id", StringType, "The ingest run (ops.job_runs).")
+          .column(
+              "status",
+              StringType,
+              "INGESTED, or REJECTED: the file as a whole could not be ingested (see reason); it is"
+                  + " read again once it changes.")
+          .column("reason", StringType, "Why a REJECTED file was rejected (null otherwise).")
           .build();
 
   public static final Table JOB_RUNS =
@@ -814,13 +820,23 @@ public final class Tables {
           .column("job", StringType, "ingest, baskets, segments, clv, churn, publish, generate.")
           .column("config_hash", StringType, "Hash of the effective configuration.")
           .column("started_at", TimestampType, "Start time.")
-          .column("ended_at", TimestampType, "End time.")
-          .column("status", StringType, "SUCCEEDED or FAILED.")
+          .column(
+              "ended_at",
+              TimestampType,
+              "End time; for an INTERRUPTED run, its last heartbeat (the last sign of life).")
+          .column(
+              "status",
+              StringType,
+              "SUCCEEDED, FAILED, or INTERRUPTED: the process ended without recording the run"
+                  + " (killed, machine lost); recorded by the next run of the job.")
           .column("input_rows", LongType, "Rows read.")
           .column("output_rows", LongType, "Rows written to the job's main output.")
           .column("quarantined_rows", LongType, "Rows quarantined.")
           .column("skipped_rows", LongType, "Rows skipped as duplicates.")
-          .column("error_message", StringType, "Why a failed run failed.")
+          .column(
+              "error_message",
+              StringType,
+              "Why a failed run failed, or how an interrupted run was found.")
           .column(
               "metrics",
               new MapType(StringType, StringType, true),

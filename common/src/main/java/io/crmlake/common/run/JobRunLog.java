@@ -52,6 +52,41 @@ public final class JobRunLog {
     return result;
   }
 
+  /**
+   * Records a run that never recorded itself — its process was killed or its machine lost — as
+   * {@code INTERRUPTED}, ended at its last heartbeat; nothing if its lock file says it did record
+   * itself (killed between its record and releasing its lock).
+   */
+  static void recordInterrupted(Lake lake, RunContext ctx, JobLock.Holder h) {
+    if (h.recorded()) {
+      return;
+    }
+    String error =
+        String.format(
+            "the run ended without recording itself (process killed or machine lost): last"
+                + " heartbeat %s on host %s (process %d); found by run %s",
+            h.heartbeat(), h.host(), h.pid(), ctx.runId());
+    LOG.warn("run {} of {} was interrupted: {}", h.runId(), ctx.job(), error);
+    Row row =
+        RowFactory.create(
+            h.runId(),
+            ctx.job(),
+            null,
+            Timestamp.from(h.started()),
+            Timestamp.from(h.heartbeat()),
+            "INTERRUPTED",
+            null,
+            null,
+            null,
+            null,
+            error,
+            scala.jdk.javaapi.CollectionConverters.asScala(Map.<String, String>of()),
+            null,
+            scala.jdk.javaapi.CollectionConverters.asScala(Map.<String, Long>of()),
+            null);
+    append(lake, ctx, row);
+  }
+
   private static String describe(Throwable e) {
     String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
     if (e instanceof Error) {
@@ -80,6 +115,12 @@ public final class JobRunLog {
             lake.spark().sparkContext().applicationId(),
             scala.jdk.javaapi.CollectionConverters.asScala(ctx.phaseMillis()),
             ctx.pipelineRunId().orElse(null));
+    append(lake, ctx, row);
+    ctx.recorded();
+    ctx.committed(Tables.JOB_RUNS.toString());
+  }
+
+  private static void append(Lake lake, RunContext ctx, Row row) {
     ctx.spark().sparkContext().setJobGroup(ctx.job() + ": record run", ctx.runId(), false);
     lake.write(
         Tables.JOB_RUNS,

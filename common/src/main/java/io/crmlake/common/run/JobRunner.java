@@ -21,6 +21,10 @@ import org.apache.spark.sql.RuntimeConfig;
  * ops.job_runs} with its phase timings — also when it fails — and releases the run's caches. The
  * caller's Spark job group and Delta commit metadata are restored afterwards.
  *
+ * <p>A run holds its job's {@link JobLock} from start to end: a second run of the same job on the
+ * same lake fails at once; a run that finds the lock of a killed run takes it over and records that
+ * run as {@code INTERRUPTED}.
+ *
  * <p>Because nothing is written until every computation has succeeded, a job whose computation
  * fails leaves all its tables as they were.
  */
@@ -52,7 +56,15 @@ public final class JobRunner {
     RuntimeConfig conf = lake.spark().conf();
     String commitMetadata = conf.getOption(COMMIT_METADATA).getOrElse(() -> null);
     conf.set(COMMIT_METADATA, ctx.runId());
-    try {
+    try (JobLock lock =
+        JobLock.acquire(
+            sc.hadoopConfiguration(),
+            lake.root(),
+            job.name(),
+            ctx.runId(),
+            config.run().lockTimeout())) {
+      ctx.holdLock(lock);
+      lock.replaced().ifPresent(h -> JobRunLog.recordInterrupted(lake, ctx, h));
       return JobRunLog.run(lake, ctx, () -> computeAndWrite(ctx, job));
     } finally {
       for (int i = 0; i < jobGroup.length; i++) {
@@ -108,7 +120,9 @@ public final class JobRunner {
     for (int i = 0; i < writes.size(); i++) {
       Table t = writes.get(i).table();
       ctx.phase("write " + t);
+      ctx.verifyLock();
       ctx.lake().write(t, conformed.get(i), writes.get(i).partition());
+      ctx.committed(t.toString());
     }
   }
 }

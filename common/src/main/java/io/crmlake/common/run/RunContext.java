@@ -49,6 +49,10 @@ public final class RunContext {
   private final Instant startedAt;
   private final Optional<String> failAt;
   private final Optional<String> pipelineRunId;
+  private final int haltAfterCommit;
+  private final Optional<String> haltAfterTable;
+  private int commits;
+  private JobLock lock;
   private final Map<String, Long> phaseMillis = new LinkedHashMap<>();
   private final List<Dataset<?>> cached = new ArrayList<>();
   private String phase;
@@ -62,6 +66,9 @@ public final class RunContext {
     this.version = ID_TIME.format(startedAt) + "-" + UUID.randomUUID().toString().substring(0, 8);
     this.runId = job + "-" + version;
     this.failAt = config.settings().optString(FAIL_AT_PHASE);
+    boolean halts = config.run().haltJob().filter(job::equals).isPresent();
+    this.haltAfterCommit = halts ? config.run().haltAfterCommit() : 0;
+    this.haltAfterTable = halts ? config.run().haltAfterTable() : Optional.empty();
     this.pipelineRunId =
         Optional.ofNullable(lake.spark().sparkContext().getLocalProperty(PIPELINE_RUN));
   }
@@ -119,6 +126,48 @@ public final class RunContext {
       phaseMillis.merge(phase, ms, Long::sum);
       LOG.info("[{}] {}: {} ms", job, phase, ms);
       phase = null;
+    }
+  }
+
+  /** The job's lock, held for this run. */
+  void holdLock(JobLock held) {
+    this.lock = held;
+  }
+
+  /** The run's record is committed: its lock file says so from now on. */
+  void recorded() {
+    if (lock != null) {
+      lock.markRecorded();
+    }
+  }
+
+  /** Fails if the run no longer holds its job's lock (checked before each table write). */
+  void verifyLock() {
+    if (lock != null) {
+      lock.verify();
+    }
+  }
+
+  /**
+   * Counts a Delta commit of this run; with {@code run.halt-after-commit = <job>:<n>} (or {@code
+   * <job>:<table>}), the n-th commit (the commit to that table) prints a marker line and blocks
+   * until the process is killed (crash drills: the test sends SIGKILL).
+   */
+  void committed(String what) {
+    commits++;
+    if ((haltAfterCommit > 0 && commits == haltAfterCommit)
+        || haltAfterTable.filter(what::equals).isPresent()) {
+      String marker = "crmlake: halting after commit " + commits + " (" + what + ")";
+      LOG.warn(marker);
+      System.out.println(marker);
+      System.out.flush();
+      while (true) {
+        try {
+          Thread.sleep(60_000);
+        } catch (InterruptedException e) {
+          // keep blocking: only a kill ends this process
+        }
+      }
     }
   }
 

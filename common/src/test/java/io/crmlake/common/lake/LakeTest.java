@@ -42,6 +42,29 @@ class LakeTest extends SparkTestBase {
     return DeltaTable.forPath(spark, lake.path(T)).history().count();
   }
 
+  /**
+   * A first write killed before its commit leaves data files (and perhaps an empty {@code
+   * _delta_log}) but no transaction log: that folder is not a table — the catalog skips it, reads
+   * say the table does not exist — and the next write creates the table as if nothing happened.
+   */
+  @Test
+  void aFolderLeftByAKilledFirstWriteIsNotATableAndTheNextWriteStartsAfresh() throws Exception {
+    Lake lake = lake(config(dir));
+    rows(new Object[] {"ghost", 9}).write().parquet(lake.path(T) + "/part-leftover");
+    java.nio.file.Files.createDirectories(
+        Path.of(java.net.URI.create(lake.path(T))).resolve("_delta_log"));
+    assertFalse(lake.exists(T));
+    assertEquals(List.of(), lake.listTables());
+    lake.registerAll();
+    assertThrows(Lake.MissingTableException.class, () -> lake.read(T));
+
+    lake.write(T, rows(new Object[] {"a", 1}), Optional.empty());
+    DatasetAssert.assertSameRows(rows(new Object[] {"a", 1}), lake.read(T));
+    assertEquals(List.of(T.id()), lake.listTables());
+    lake.registerAll();
+    assertEquals(1L, spark.table("silver.things").count());
+  }
+
   @Test
   void insertNewKeepsExistingKeysAndAddsOnlyNewOnes() {
     Lake lake = lake(config(dir));

@@ -1,0 +1,368 @@
+package io.crmlake.common.run;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringReader;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of a job at a time per lake: the lock file {@code <lake.root>/_locks/<job>.lock}, created
+ * only if absent (atomically on local disks and HDFS), holding the run id, host, process id, start
+ * time and a heartbeat that a daemon thread renews while the run lives. A second run of the job
+ * fails fast with {@link JobLockedException} (exit code 4) naming the holder.
+ *
+ * <p>A lock is stale, and taken over, when its heartbeat is older than {@code run.lock-timeout}, or
+ * when its holder ran on this host, that process is gone and two heartbeats were missed (a killed
+ * run). The run that takes over reports the holder it replaced, so the runner can record the killed
+ * run as {@code INTERRUPTED} in {@code ops.job_runs}.
+ *
+ * <p>On object stores without an atomic create-if-absent, two runs started within the same instant
+ * may both get the lock; Delta's own conflict detection still keeps every table consistent.
+ */
+public final class JobLock implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(JobLock.class);
+
+  /** What a lock file says about the run that holds it. */
+  public record Holder(
+      String runId, String host, long pid, Instant started, Instant heartbeat, boolean recorded) {
+    String describe(Instant now) {
+      return String.format(
+          "run %s on host %s (process %d), started %s, last heartbeat %d s ago",
+          runId, host, pid, started, Math.max(0, Duration.between(heartbeat, now).toSeconds()));
+    }
+  }
+
+  /** The run ids whose locks this JVM holds. */
+  private static final java.util.Set<String> HELD =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private final FileSystem fs;
+  private final Path path;
+  private final Holder holder;
+  private final Optional<Holder> replaced;
+  private final ScheduledExecutorService heartbeat;
+  private volatile String lost;
+
+  private JobLock(
+      FileSystem fs, Path path, Holder holder, Optional<Holder> replaced, Duration every) {
+    this.fs = fs;
+    this.path = path;
+    this.holder = holder;
+    this.replaced = replaced;
+    this.heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "crmlake-lock-" + path.getName());
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = every.toMillis();
+    heartbeat.scheduleWithFixedDelay(this::beat, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  /** The lock file of {@code job} in the lake at {@code root}. */
+  public static Path pathOf(String root, String job) {
+    return new Path(root + "/_locks/" + job + ".lock");
+  }
+
+  /**
+   * Takes the lock of {@code job} for {@code runId}, or throws {@link JobLockedException} when a
+   * live run holds it. {@code timeout} is {@code run.lock-timeout}; the heartbeat is renewed every
+   * twelfth of it.
+   */
+  public static JobLock acquire(
+      Configuration conf, String root, String job, String runId, Duration timeout) {
+    Path path = pathOf(root, job);
+    Duration every = heartbeatInterval(timeout);
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      fs.mkdirs(path.getParent());
+      Optional<Holder> replaced = Optional.empty();
+      for (int attempt = 0; ; attempt++) {
+        Instant now = Instant.now();
+        Holder me = new Holder(runId, host(), ProcessHandle.current().pid(), now, now, false);
+        if (createIfAbsent(fs, path, me)) {
+          HELD.add(runId);
+          return new JobLock(fs, path, me, replaced, every);
+        }
+        Optional<Holder> other = read(fs, path);
+        if (other.isEmpty()) {
+          // Released (or still being written) since we tried: try again, briefly. A lock file
+          // that stays unreadable (its writer died mid-write) is stale once it is older than the
+          // timeout.
+          if (unreadableAndOld(fs, path, timeout)) {
+            LOG.warn("removing the unreadable lock {} of {}: older than {}", path, job, timeout);
+            fs.delete(path, false);
+            continue;
+          }
+          if (attempt >= 20) {
+            throw new JobLockedException(
+                job
+                    + " is locked by "
+                    + path
+                    + ", which cannot be read; delete it if no run of "
+                    + job
+                    + " is running");
+          }
+          sleep(Duration.ofMillis(250));
+          continue;
+        }
+        Holder h = other.get();
+        Duration age = Duration.between(h.heartbeat(), now);
+        boolean here = h.host().equals(host());
+        // A run of this JVM that ended without deleting its lock (the lake was read-only then).
+        boolean ended = here && h.pid() == me.pid() && !HELD.contains(h.runId());
+        boolean dead = ended || (here && ProcessHandle.of(h.pid()).isEmpty());
+        Duration missed = every.multipliedBy(2);
+        if (dead && !ended && age.compareTo(missed) < 0 && attempt < 60) {
+          // Its process is gone; wait until two heartbeats are missed (a process in another
+          // container of the same host may not be visible to us).
+          sleep(missed.minus(age).plusMillis(100));
+          continue;
+        }
+        if (!dead && age.compareTo(timeout) < 0) {
+          throw new JobLockedException(
+              String.format(
+                  "another run of %s holds its lock in this lake: %s. It is released when that run"
+                      + " ends, or taken over %d s after its last heartbeat (run.lock-timeout)."
+                      + " Lock file: %s",
+                  job, h.describe(now), timeout.toSeconds(), path));
+        }
+        if (attempt >= 5) {
+          throw new JobLockedException("cannot take over the stale lock " + path + " of " + job);
+        }
+        // Stale: remove it if it still says the same, then try to create ours again.
+        if (read(fs, path).equals(other)) {
+          LOG.warn(
+              "taking over the lock of {}: its holder is gone ({}) — {}",
+              job,
+              dead ? "its process ended" : "no heartbeat for " + age.toSeconds() + " s",
+              h.describe(now));
+          fs.delete(path, false);
+          replaced = other;
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot take the lock " + path + " of " + job + ": " + e, e);
+    }
+  }
+
+  private static boolean unreadableAndOld(FileSystem fs, Path path, Duration timeout)
+      throws IOException {
+    try {
+      long modified = fs.getFileStatus(path).getModificationTime();
+      return Duration.between(Instant.ofEpochMilli(modified), Instant.now()).compareTo(timeout)
+          >= 0;
+    } catch (java.io.FileNotFoundException gone) {
+      return false;
+    }
+  }
+
+  static Duration heartbeatInterval(Duration timeout) {
+    Duration d = timeout.dividedBy(12);
+    Duration min = Duration.ofMillis(500);
+    Duration max = Duration.ofSeconds(30);
+    return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
+  }
+
+  /** The run this lock was taken over from, if the previous holder was gone. */
+  public Optional<Holder> replaced() {
+    return replaced;
+  }
+
+  public Holder holder() {
+    return holder;
+  }
+
+  private volatile boolean recorded;
+
+  private Holder renewed(Instant beat) {
+    return new Holder(
+        holder.runId(), holder.host(), holder.pid(), holder.started(), beat, recorded);
+  }
+
+  /**
+   * Notes in the lock file that the run has recorded itself in {@code ops.job_runs}: a run killed
+   * after that is not recorded again as interrupted.
+   */
+  public void markRecorded() {
+    recorded = true;
+    try {
+      replace(fs, path, renewed(Instant.now()));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot update the lock {}: {}", path, e.toString());
+    }
+  }
+
+  /** Fails if another run took the lock over (this run's heartbeat stalled past the timeout). */
+  public void verify() {
+    if (lost != null) {
+      throw new IllegalStateException("this run lost its lock " + path + ": " + lost);
+    }
+  }
+
+  /** Stops the heartbeat and deletes the lock file if it is still this run's. */
+  @Override
+  public void close() {
+    heartbeat.shutdownNow();
+    try {
+      // A heartbeat being written must not re-create the file after it is deleted below.
+      heartbeat.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    HELD.remove(holder.runId());
+    try {
+      Optional<Holder> now = read(fs, path);
+      if (now.isPresent() && now.get().runId().equals(holder.runId())) {
+        fs.delete(path, false);
+      }
+    } catch (IOException e) {
+      LOG.warn("cannot release the lock {}: {}", path, e.toString());
+    }
+  }
+
+  private void beat() {
+    try {
+      Optional<Holder> now = read(fs, path);
+      if (now.isPresent() && !now.get().runId().equals(holder.runId())) {
+        lost = "now held by " + now.get().describe(Instant.now());
+        LOG.error("run {} lost its lock {}: {}", holder.runId(), path, lost);
+        heartbeat.shutdown();
+        return;
+      }
+      replace(fs, path, renewed(Instant.now()));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot renew the lock {}: {}", path, e.toString());
+    }
+  }
+
+  private static boolean createIfAbsent(FileSystem fs, Path path, Holder h) throws IOException {
+    byte[] bytes = render(h);
+    if ("file".equals(fs.getScheme())) {
+      // java.io's CREATE_NEW is atomic; Hadoop's local create checks, then creates.
+      try (OutputStream out =
+          Files.newOutputStream(
+              Paths.get(path.toUri().getPath()),
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE)) {
+        out.write(bytes);
+        return true;
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+    }
+    try (FSDataOutputStream out = fs.create(path, false)) {
+      out.write(bytes);
+      return true;
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      if (fs.exists(path)) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private static void replace(FileSystem fs, Path path, Holder h) throws IOException {
+    byte[] bytes = render(h);
+    if ("file".equals(fs.getScheme())) {
+      java.nio.file.Path target = Paths.get(path.toUri().getPath());
+      java.nio.file.Path tmp =
+          target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID());
+      Files.write(tmp, bytes);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return;
+    }
+    try (FSDataOutputStream out = fs.create(path, true)) {
+      out.write(bytes);
+    }
+  }
+
+  /**
+   * The holder a lock file names; empty if there is none or it cannot be parsed (being written).
+   */
+  static Optional<Holder> read(FileSystem fs, Path path) throws IOException {
+    byte[] bytes;
+    try (InputStream in = fs.open(path)) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      in.transferTo(buf);
+      bytes = buf.toByteArray();
+    } catch (java.io.FileNotFoundException e) {
+      return Optional.empty();
+    }
+    Properties p = new Properties();
+    p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+    try {
+      return Optional.of(
+          new Holder(
+              p.getProperty("run_id"),
+              p.getProperty("host"),
+              Long.parseLong(p.getProperty("pid")),
+              Instant.parse(p.getProperty("started")),
+              Instant.parse(p.getProperty("heartbeat")),
+              Boolean.parseBoolean(p.getProperty("recorded", "false"))));
+    } catch (RuntimeException partial) {
+      return Optional.empty();
+    }
+  }
+
+  private static byte[] render(Holder h) {
+    return String.format(
+            "run_id=%s%nhost=%s%npid=%d%nstarted=%s%nheartbeat=%s%nrecorded=%s%n",
+            h.runId(), h.host(), h.pid(), h.started(), h.heartbeat(), h.recorded())
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static volatile String host;
+
+  private static String host() {
+    if (host == null) {
+      try {
+        host = InetAddress.getLocalHost().getHostName();
+      } catch (IOException e) {
+        host = Optional.ofNullable(System.getenv("HOSTNAME")).orElse("unknown");
+      }
+    }
+    return host;
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(Math.max(1, d.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new JobLockedException("interrupted while waiting for a lock");
+    }
+  }
+
+  /** Another live run of the job holds its lock (exit code 4). */
+  public static final class JobLockedException extends RuntimeException {
+    public JobLockedException(String message) {
+      super(message);
+    }
+  }
+}
