@@ -331,7 +331,9 @@ public final class IngestJob implements Job<IngestResult> {
 
   /**
    * Marks each validated record VALID, REJECTED or DUPLICATE (its line id is already stored, or an
-   * earlier record of the batch has it: the first by file path and position wins).
+   * earlier record of the batch has it: the first by file path and position wins). A line stored
+   * from this same file by a run that was killed before it logged the file is not a duplicate: this
+   * run takes over that file's books (the insert-only writes do not store it again).
    */
   static Dataset<Row> classify(Dataset<Row> validated, Dataset<Row> storedIds) {
     Dataset<Row> ranked =
@@ -343,26 +345,55 @@ public final class IngestJob implements Job<IngestResult> {
                     Window.partitionBy("line_id").orderBy("file_path", "record_pos", "item_pos")));
     Dataset<Row> joined =
         storedIds == null
-            ? ranked.withColumn("_stored", lit(false))
+            ? ranked
+                .withColumn("_stored", lit(false))
+                .withColumn("_unlogged_file", lit(null).cast("string"))
             : ranked.join(
-                storedIds.select(col("line_id"), lit(true).as("_stored")), "line_id", "left");
+                storedIds.select(col("line_id"), lit(true).as("_stored"), col("_unlogged_file")),
+                "line_id",
+                "left");
+    Column resumed =
+        functions.coalesce(col("_unlogged_file").equalTo(col("source_file")), lit(false));
+    Column duplicate =
+        col("_rank")
+            .gt(1)
+            .or(functions.coalesce(col("_stored"), lit(false)).and(functions.not(resumed)));
     Column status =
-        when(col("_rank").gt(1).or(functions.coalesce(col("_stored"), lit(false))), DUPLICATE)
-            .when(col("reason_code").isNotNull(), REJECTED)
-            .otherwise(VALID);
-    return joined.withColumn("_status", status).drop("_rank", "_stored");
+        when(duplicate, DUPLICATE).when(col("reason_code").isNotNull(), REJECTED).otherwise(VALID);
+    return joined.withColumn("_status", status).drop("_rank", "_stored", "_unlogged_file");
   }
 
-  /** Line ids already in silver or in quarantine, or null when neither table exists yet. */
+  /**
+   * Line ids already in silver or in quarantine (null when neither table exists yet), each with
+   * {@code _unlogged_file}: the file it was stored from when the run that stored it did not log
+   * that file in ops.ingested_files (it was killed in between), else null.
+   */
   private static Dataset<Row> storedLineIds(Lake lake) {
     Dataset<Row> ids = null;
     for (var t : List.of(Tables.TRANSACTIONS, Tables.TRANSACTIONS_REJECTED)) {
       if (lake.exists(t)) {
-        Dataset<Row> these = lake.read(t).select("line_id");
-        ids = ids == null ? these : ids.union(these);
+        Dataset<Row> these = lake.read(t).select("line_id", "source_file", "ingest_run_id");
+        ids = ids == null ? these : ids.unionByName(these);
       }
     }
-    return ids == null ? null : ids.distinct();
+    if (ids == null) {
+      return null;
+    }
+    Column unlogged;
+    if (lake.exists(Tables.INGESTED_FILES)) {
+      Dataset<Row> logged =
+          lake.read(Tables.INGESTED_FILES)
+              .select(
+                  col("file_uri").as("source_file"), col("ingest_run_id"), lit(true).as("_logged"))
+              .distinct();
+      ids =
+          ids.join(logged, new String[] {"source_file", "ingest_run_id"}, "left")
+              .select("line_id", "source_file", "_logged");
+      unlogged = when(col("_logged").isNull(), col("source_file"));
+    } else {
+      unlogged = col("source_file");
+    }
+    return ids.groupBy("line_id").agg(functions.max(unlogged).as("_unlogged_file"));
   }
 
   static Dataset<Row> silverRows(Dataset<Row> batch) {
