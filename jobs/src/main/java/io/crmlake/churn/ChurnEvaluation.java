@@ -20,6 +20,7 @@ import org.apache.spark.mllib.rdd.RDDFunctions;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import scala.Tuple2;
 
 /**
@@ -70,46 +71,77 @@ public final class ChurnEvaluation {
 
   /**
    * The ROC curve (threshold, false positive rate, true positive rate) and precision-recall curve
-   * (threshold, recall, precision) of {@code score}, down-sampled by MLlib to about {@link
-   * #CURVE_BINS} score bins, so only that many points reach the driver whatever the data size.
+   * (threshold, recall, precision) of {@code score}, down-sampled as MLlib's {@link
+   * BinaryClassificationMetrics} with {@link #CURVE_BINS} bins does it: the distinct scores,
+   * highest first, in groups of ⌊distinct / bins⌋ (every score its own point below 2 per group),
+   * each group a point at its lowest score, whose counts are exactly those at that threshold. MLlib
+   * groups within the partitions of its sort, so its points move with the partitioning of the input
+   * (a re-run over the same rows in other files would draw another curve); here a score's group
+   * follows from its rank among all distinct scores alone. Only the groups' counts reach the
+   * driver, about {@link #CURVE_BINS} to 2 × {@link #CURVE_BINS} rows whatever the data size.
+   *
+   * <p>The ROC curve starts at (0, 0) with threshold +∞ and ends at (1, 1) with threshold −∞; the
+   * precision-recall curve starts at recall 0 with the first group's precision, threshold +∞.
    */
   public static Row[][] curves(Dataset<Row> scored, String score, String label) {
-    JavaRDD<Tuple2<Object, Object>> pairs =
+    Dataset<Row> byScore =
         scored
-            .select(col(score).cast("double"), col(label).cast("double"))
-            .toJavaRDD()
-            .map(r -> new Tuple2<>((Object) r.getDouble(0), (Object) r.getDouble(1)));
-    BinaryClassificationMetrics m = new BinaryClassificationMetrics(pairs.rdd(), CURVE_BINS);
+            .groupBy(col(score).cast("double").as("score"))
+            .agg(
+                sum(when(col(label).gt(0.5), 1L).otherwise(0L)).as("positives"),
+                sum(when(col(label).gt(0.5), 0L).otherwise(1L)).as("negatives"))
+            .orderBy(col("score").desc())
+            .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
     try {
-      // thresholds(), roc() and pr() are aligned: roc() adds (0, 0) in front and (1, 1) at the end;
-      // pr() adds (0, first precision) in front.
-      List<Object> thresholds = m.thresholds().toJavaRDD().collect();
-      List<Tuple2<Object, Object>> roc = m.roc().toJavaRDD().collect();
-      List<Tuple2<Object, Object>> pr = m.pr().toJavaRDD().collect();
-      List<Row> rocRows = new ArrayList<>();
-      List<Row> prRows = new ArrayList<>();
-      for (int i = 0; i < roc.size(); i++) {
-        double t = threshold(thresholds, i - 1);
-        Tuple2<Object, Object> p = roc.get(i);
-        rocRows.add(org.apache.spark.sql.RowFactory.create(t, p._1(), p._2()));
+      long distinct = byScore.count();
+      long grouping = distinct / CURVE_BINS < 2 ? 1 : distinct / CURVE_BINS;
+      List<Tuple2<Long, Tuple2<Double, long[]>>> groups =
+          byScore
+              .javaRDD()
+              .zipWithIndex()
+              .mapToPair(
+                  t ->
+                      new Tuple2<>(
+                          t._2() / grouping,
+                          new Tuple2<>(
+                              t._1().getDouble(0),
+                              new long[] {t._1().getLong(1), t._1().getLong(2)})))
+              .reduceByKey(
+                  (a, b) ->
+                      new Tuple2<>(
+                          Math.min(a._1(), b._1()),
+                          new long[] {a._2()[0] + b._2()[0], a._2()[1] + b._2()[1]}))
+              .sortByKey()
+              .collect();
+      long positives = 0;
+      long negatives = 0;
+      for (Tuple2<Long, Tuple2<Double, long[]>> g : groups) {
+        positives += g._2()._2()[0];
+        negatives += g._2()._2()[1];
       }
-      for (int i = 0; i < pr.size(); i++) {
-        double t = threshold(thresholds, i - 1);
-        Tuple2<Object, Object> p = pr.get(i);
-        prRows.add(org.apache.spark.sql.RowFactory.create(t, p._1(), p._2()));
+      List<Row> roc = new ArrayList<>();
+      List<Row> pr = new ArrayList<>();
+      roc.add(RowFactory.create(Double.POSITIVE_INFINITY, 0.0, 0.0));
+      long tp = 0;
+      long fp = 0;
+      for (Tuple2<Long, Tuple2<Double, long[]>> g : groups) {
+        tp += g._2()._2()[0];
+        fp += g._2()._2()[1];
+        double threshold = g._2()._1();
+        double recall = positives == 0 ? 0.0 : (double) tp / positives;
+        double precision = tp + fp == 0 ? 1.0 : (double) tp / (tp + fp);
+        roc.add(
+            RowFactory.create(threshold, negatives == 0 ? 0.0 : (double) fp / negatives, recall));
+        if (pr.isEmpty()) {
+          pr.add(RowFactory.create(Double.POSITIVE_INFINITY, 0.0, precision));
+        }
+        pr.add(RowFactory.create(threshold, recall, precision));
       }
-      return new Row[][] {rocRows.toArray(new Row[0]), prRows.toArray(new Row[0])};
+      roc.add(RowFactory.create(Double.NEGATIVE_INFINITY, 1.0, 1.0));
+      return new Row[][] {roc.toArray(new Row[0]), pr.toArray(new Row[0])};
     } finally {
-      m.unpersist();
+      byScore.unpersist(false);
     }
-  }
-
-  /** The threshold of curve point i + 1: +∞ before the first, −∞ after the last. */
-  private static double threshold(List<Object> thresholds, int i) {
-    if (i < 0) {
-      return Double.POSITIVE_INFINITY;
-    }
-    return i < thresholds.size() ? (Double) thresholds.get(i) : Double.NEGATIVE_INFINITY;
   }
 
   /** Mean log loss of probabilities {@code p} (clipped to [1e-15, 1 − 1e-15]). */
