@@ -58,7 +58,8 @@ import org.apache.spark.sql.functions;
  * and in the same JVM with the same flags the bare-Spark reference of each job on the same data;
  * per job the input and output rows, wall seconds (median of K runs), rows per second, peak driver
  * heap and the ratio to the reference. Prints a Markdown table and writes it to {@code
- * bench/results/<date>-<customers>.md}.
+ * bench/results/<date>-<customers>.md}, and appends it to {@code ops.bench_runs} of the results
+ * lake ({@code <work>/results-lake}).
  *
  * <p>References: ingest — {@code spark.read.csv(header).write.format("delta")} of the same landing
  * files; baskets — {@code FPGrowth.fit} + counts of itemsets and rules on the same baskets;
@@ -80,6 +81,7 @@ public final class PipelineBench {
       long inputRows,
       long outputRows,
       double seconds,
+      double[] runs,
       long peakHeap,
       String reference,
       double referenceSeconds,
@@ -126,6 +128,7 @@ public final class PipelineBench {
       System.out.printf(Locale.ROOT, "generated %d customers in %.1f s%n", customers, s);
     }
 
+    java.sql.Timestamp started = java.sql.Timestamp.from(java.time.Instant.now());
     List<Figure> out = new ArrayList<>();
     // ingest: each run on an empty lake (a second run would find nothing new).
     out.add(
@@ -172,6 +175,7 @@ public final class PipelineBench {
             () -> bareSegments(lake, ss)));
 
     ChurnSettings cs = ChurnSettings.from(config);
+    Dataset<Row> churnTrain = bareChurnTrainingSet(lake, cs);
     out.add(
         measure(
             spark,
@@ -180,7 +184,8 @@ public final class PipelineBench {
             repeat,
             () -> Jobs.churn(lake, config),
             "classifier fits on one cutoff",
-            bareChurn(lake, cs)));
+            () -> bareChurnFits(churnTrain, cs)));
+    churnTrain.unpersist();
 
     ClvSettings clv = ClvSettings.from(config);
     out.add(
@@ -204,6 +209,16 @@ public final class PipelineBench {
             "JDBC write of customer_scores",
             () -> bareJdbc(lake, ps)));
 
+    // The results lake outlives the benchmark lakes (ingest's runs start from an empty lake).
+    Lake resultsLake =
+        new Lake(
+            spark,
+            CrmlakeConfig.load(
+                    "conf/local.conf",
+                    home,
+                    List.of("lake.root=" + work.resolve("results-lake").toAbsolutePath()))
+                .lake());
+    record(spark, resultsLake, customers, started, out);
     String table = render(customers, repeat, out);
     System.out.println(table);
     Path results = home.resolve("bench/results");
@@ -249,6 +264,7 @@ public final class PipelineBench {
             last.isNullAt(0) ? 0 : last.getLong(0),
             last.isNullAt(1) ? 0 : last.getLong(1),
             median(secs),
+            secs,
             heap,
             reference,
             median(ref),
@@ -315,65 +331,62 @@ public final class PipelineBench {
     }
   }
 
-  /** One labelled cutoff (the last one a full horizon before the data's end), built untimed. */
-  static Runnable bareChurn(Lake lake, ChurnSettings s) {
-    return () -> {
-      Dataset<Row> lines = ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)).cache();
-      LocalDate last = lines.agg(functions.max("order_date")).first().getDate(0).toLocalDate();
-      LocalDate cutoff = last.plusDays(1).minusDays(s.horizonDays());
-      BgNbd bg = ChurnFeatures.fitBgNbd(lines, cutoff, s.clv());
-      double horizonUnits = s.horizonDays() / (double) s.clv().timeUnit().days;
-      Dataset<Row> train =
-          new VectorAssembler()
-              .setInputCols(ChurnFeatures.NAMES.toArray(new String[0]))
-              .setOutputCol("features")
-              .setHandleInvalid("keep")
-              .transform(
-                  ChurnFeatures.label(
-                          ChurnFeatures.at(
-                              lines,
-                              cutoff,
-                              s.lookbackDays(),
-                              bg,
-                              horizonUnits,
-                              s.clv().timeUnit()),
-                          lines,
-                          cutoff,
-                          s.horizonDays())
-                      .na()
-                      .fill(0.0))
-              .select("features", "churned")
-              .cache();
-      train.count();
-      lines.unpersist();
-      try {
-        for (ChurnSettings.Candidate c : s.candidates()) {
-          switch (c) {
-            case LOGISTIC ->
-                new LogisticRegression()
-                    .setLabelCol("churned")
-                    .setRegParam(s.grid().logisticRegParam().get(0))
-                    .fit(train);
-            case RANDOM_FOREST ->
-                new RandomForestClassifier()
-                    .setLabelCol("churned")
-                    .setNumTrees(s.grid().forestNumTrees().get(0))
-                    .setMaxDepth(s.grid().forestMaxDepth().get(0))
-                    .setSeed(s.seed())
-                    .fit(train);
-            case GBT ->
-                new GBTClassifier()
-                    .setLabelCol("churned")
-                    .setMaxIter(s.grid().gbtMaxIter().get(0))
-                    .setMaxDepth(s.grid().gbtMaxDepth().get(0))
-                    .setSeed(s.seed())
-                    .fit(train);
-          }
-        }
-      } finally {
-        train.unpersist();
+  /**
+   * The reference's training set: one labelled cutoff (the last one a full horizon before the
+   * data's end), built before the reference is timed and cached.
+   */
+  static Dataset<Row> bareChurnTrainingSet(Lake lake, ChurnSettings s) {
+    Dataset<Row> lines = ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)).cache();
+    LocalDate last = lines.agg(functions.max("order_date")).first().getDate(0).toLocalDate();
+    LocalDate cutoff = last.plusDays(1).minusDays(s.horizonDays());
+    BgNbd bg = ChurnFeatures.fitBgNbd(lines, cutoff, s.clv());
+    double horizonUnits = s.horizonDays() / (double) s.clv().timeUnit().days;
+    Dataset<Row> train =
+        new VectorAssembler()
+            .setInputCols(ChurnFeatures.NAMES.toArray(new String[0]))
+            .setOutputCol("features")
+            .setHandleInvalid("keep")
+            .transform(
+                ChurnFeatures.label(
+                        ChurnFeatures.at(
+                            lines, cutoff, s.lookbackDays(), bg, horizonUnits, s.clv().timeUnit()),
+                        lines,
+                        cutoff,
+                        s.horizonDays())
+                    .na()
+                    .fill(0.0))
+            .select("features", "churned")
+            .cache();
+    train.count();
+    lines.unpersist();
+    return train;
+  }
+
+  /** A bare MLlib fit of each candidate classifier, at its first grid point. */
+  static void bareChurnFits(Dataset<Row> train, ChurnSettings s) {
+    for (ChurnSettings.Candidate c : s.candidates()) {
+      switch (c) {
+        case LOGISTIC ->
+            new LogisticRegression()
+                .setLabelCol("churned")
+                .setRegParam(s.grid().logisticRegParam().get(0))
+                .fit(train);
+        case RANDOM_FOREST ->
+            new RandomForestClassifier()
+                .setLabelCol("churned")
+                .setNumTrees(s.grid().forestNumTrees().get(0))
+                .setMaxDepth(s.grid().forestMaxDepth().get(0))
+                .setSeed(s.seed())
+                .fit(train);
+        case GBT ->
+            new GBTClassifier()
+                .setLabelCol("churned")
+                .setMaxIter(s.grid().gbtMaxIter().get(0))
+                .setMaxDepth(s.grid().gbtMaxDepth().get(0))
+                .setSeed(s.seed())
+                .fit(train);
       }
-    };
+    }
   }
 
   /**
@@ -468,6 +481,50 @@ public final class PipelineBench {
         .write()
         .mode("overwrite")
         .jdbc(url, "public.bench_customer_scores", p);
+  }
+
+  /** Appends the run's figures to ops.bench_runs of the results lake, in one commit. */
+  static void record(
+      SparkSession spark,
+      Lake lake,
+      long customers,
+      java.sql.Timestamp started,
+      List<Figure> figures) {
+    String id =
+        "bench-"
+            + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                .withZone(ZoneOffset.UTC)
+                .format(started.toInstant());
+    Runtime rt = Runtime.getRuntime();
+    List<Row> rows = new ArrayList<>();
+    for (Figure f : figures) {
+      rows.add(
+          org.apache.spark.sql.RowFactory.create(
+              id,
+              started,
+              customers,
+              f.job(),
+              f.inputRows(),
+              f.outputRows(),
+              f.seconds(),
+              scala.jdk.javaapi.CollectionConverters.asScala(
+                      Arrays.stream(f.runs()).boxed().toList())
+                  .toSeq(),
+              f.inputRows() / Math.max(1e-9, f.seconds()),
+              f.peakHeap() >> 20,
+              f.reference(),
+              f.referenceSeconds(),
+              f.referencePeakHeap() >> 20,
+              f.ratio(),
+              rt.availableProcessors(),
+              rt.maxMemory() >> 20,
+              System.getProperty("java.version")));
+    }
+    lake.write(
+        Tables.BENCH_RUNS,
+        spark.createDataFrame(rows, Tables.BENCH_RUNS.schema()),
+        java.util.Optional.empty());
+    System.out.println("recorded in " + Tables.BENCH_RUNS.sqlName() + " of " + lake.root());
   }
 
   static double[] exp(double[] v) {

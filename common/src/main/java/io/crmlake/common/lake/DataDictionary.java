@@ -25,7 +25,7 @@ public final class DataDictionary {
         .append(" Delta tables (`DESCRIBE TABLE EXTENDED`), and every commit's `userMetadata` is")
         .append(" the run id of the run that wrote it (`DESCRIBE HISTORY`).\n\n");
     md.append(index("#"));
-    for (Table t : Tables.ALL) {
+    for (Table t : Tables.documented()) {
       md.append("\n## ").append(t.sqlName()).append("\n\n");
       md.append(t.comment()).append("\n\n");
       md.append("Written by ").append(producer(t)).append("; ").append(mode(t)).append(".");
@@ -76,7 +76,7 @@ public final class DataDictionary {
   private static String index(String linkPrefix) {
     StringBuilder md =
         new StringBuilder("| table | written by | how | holds |\n|---|---|---|---|\n");
-    List<Table> all = Tables.ALL;
+    List<Table> all = Tables.documented();
     for (Table t : all) {
       md.append("| [`")
           .append(t.sqlName())
@@ -95,7 +95,11 @@ public final class DataDictionary {
   }
 
   private static String producer(Table t) {
-    return t.producer().equals(Tables.EVERY_JOB) ? "every job" : "`" + t.producer() + "`";
+    return t.producer().equals(Tables.EVERY_JOB)
+        ? "every job"
+        : Tables.TOOLS.contains(t)
+            ? "`" + t.producer() + "` (not a job)"
+            : "`" + t.producer() + "`";
   }
 
   private static String mode(Table t) {

@@ -424,7 +424,9 @@ public final class Lake {
               + " does not exist yet: "
               + (table.producer().equals(Tables.EVERY_JOB)
                   ? "run any job"
-                  : "run `bin/crmlake " + table.producer() + "`")
+                  : Tables.TOOLS.contains(table)
+                      ? "run `" + table.producer() + "`"
+                      : "run `bin/crmlake " + table.producer() + "`")
               + " first (no Delta table at "
               + path
               + ")");

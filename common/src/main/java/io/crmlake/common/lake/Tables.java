@@ -852,6 +852,40 @@ public final class Tables {
               "The `bin/crmlake pipeline` run this job ran in (null for a job run alone).")
           .build();
 
+  public static final Table BENCH_RUNS =
+      Table.builder("ops", "bench_runs", "bench/run")
+          .comment(
+              "One row per job per benchmark run (bench/run): the job's figures and those of its"
+                  + " bare-Spark reference on the same data, measured in the same JVM.")
+          .append()
+          .column("bench_run_id", StringType, "bench-<utc time>: one benchmark run.")
+          .column("measured_at", TimestampType, "When the benchmark run started.")
+          .column("customers", LongType, "Customers generated for the benchmark lake.")
+          .column("job", StringType, "ingest, baskets, segments, churn, clv or publish.")
+          .column("input_rows", LongType, "Rows the job read (its ops.job_runs row).")
+          .column("output_rows", LongType, "Rows the job wrote to its main output.")
+          .column("wall_seconds", DoubleType, "Median wall time of the job's runs.")
+          .column("runs", new ArrayType(DoubleType, false), "Wall time of each run of the job.")
+          .column("rows_per_second", DoubleType, "input_rows / wall_seconds.")
+          .column(
+              "peak_heap_mb",
+              LongType,
+              "Sum of the driver's heap pools' peaks during the job (an upper bound), MB.")
+          .column("reference", StringType, "What the bare-Spark reference does (bench/README.md).")
+          .column("reference_seconds", DoubleType, "Median wall time of the reference's runs.")
+          .column("reference_peak_heap_mb", LongType, "Peak driver heap of the reference, MB.")
+          .column("ratio", DoubleType, "wall_seconds / reference_seconds.")
+          .column("cores", IntegerType, "Cores the JVM saw.")
+          .column("max_heap_mb", LongType, "The JVM's maximum heap, MB.")
+          .column("java_version", StringType, "The JVM's version.")
+          .build();
+
+  /**
+   * Tables written by tools outside the pipeline (the benchmark), documented with the others but
+   * never written by a job.
+   */
+  public static final List<Table> TOOLS = List.of(BENCH_RUNS);
+
   /** Every table, in the order a run writes its tables (the run log last). */
   public static final List<Table> ALL =
       List.of(
@@ -882,6 +916,13 @@ public final class Tables {
           CROSS_SELL_TARGETS,
           INGESTED_FILES,
           JOB_RUNS);
+
+  /** Every declared table: the pipeline's, then the tools'. */
+  public static List<Table> documented() {
+    List<Table> all = new java.util.ArrayList<>(ALL);
+    all.addAll(TOOLS);
+    return List.copyOf(all);
+  }
 
   /** A table's place in the write order. */
   public static int order(Table table) {
