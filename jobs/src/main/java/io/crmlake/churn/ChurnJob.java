@@ -22,6 +22,7 @@ import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
+import io.crmlake.common.spark.Parallel;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -281,29 +282,51 @@ public final class ChurnJob implements Job<ChurnResult> {
     Dataset<Row>[] grid = gridSplit(stacked, cutoffs);
     Dataset<Row> gridTrain = ctx.persist(ChurnModels.weighted(grid[0], settings.balanceClasses()));
     Dataset<Row> gridValid = ctx.persist(grid[1]);
-    Map<Candidate, PipelineModel> fitted = new LinkedHashMap<>();
+    // Every grid point of every candidate, side by side (churn.parallelism); then the best of
+    // each candidate refitted on all training cutoffs, side by side.
+    List<Map.Entry<Candidate, Map<String, Object>>> points = new ArrayList<>();
+    for (Candidate c : settings.candidates()) {
+      for (Map<String, Object> p : ChurnModels.grid(c, settings.grid())) {
+        points.add(Map.entry(c, p));
+      }
+    }
+    List<Double> aps =
+        Parallel.map(
+            points,
+            settings.parallelism(),
+            point -> {
+              PipelineModel m =
+                  ChurnModels.fit(point.getKey(), point.getValue(), gridTrain, settings.seed());
+              return ChurnEvaluation.ranking(
+                      m.transform(gridValid).withColumn(ChurnModels.SCORE, ChurnModels.score()),
+                      ChurnModels.SCORE,
+                      ChurnModels.LABEL)
+                  .prAuc();
+            });
     Map<Candidate, Map<String, Object>> chosenParams = new LinkedHashMap<>();
     Map<Candidate, Double> gridScores = new LinkedHashMap<>();
-    for (Candidate c : settings.candidates()) {
-      Map<String, Object> best = null;
-      double bestAp = Double.NEGATIVE_INFINITY;
-      for (Map<String, Object> p : ChurnModels.grid(c, settings.grid())) {
-        PipelineModel m = ChurnModels.fit(c, p, gridTrain, settings.seed());
-        double ap =
-            ChurnEvaluation.ranking(
-                    m.transform(gridValid).withColumn(ChurnModels.SCORE, ChurnModels.score()),
-                    ChurnModels.SCORE,
-                    ChurnModels.LABEL)
-                .prAuc();
-        LOG.info("grid {} {}: PR AUC {}", c.id, p, String.format(Locale.ROOT, "%.4f", ap));
-        if (ap > bestAp) {
-          bestAp = ap;
-          best = p;
-        }
+    for (int i = 0; i < points.size(); i++) {
+      Candidate c = points.get(i).getKey();
+      double ap = aps.get(i);
+      LOG.info(
+          "grid {} {}: PR AUC {}",
+          c.id,
+          points.get(i).getValue(),
+          String.format(Locale.ROOT, "%.4f", ap));
+      if (ap > gridScores.getOrDefault(c, Double.NEGATIVE_INFINITY)) {
+        gridScores.put(c, ap);
+        chosenParams.put(c, points.get(i).getValue());
       }
-      chosenParams.put(c, best);
-      gridScores.put(c, bestAp);
-      fitted.put(c, ChurnModels.fit(c, best, trainSet, settings.seed()));
+    }
+    List<Candidate> candidates = settings.candidates();
+    List<PipelineModel> refits =
+        Parallel.map(
+            candidates,
+            settings.parallelism(),
+            c -> ChurnModels.fit(c, chosenParams.get(c), trainSet, settings.seed()));
+    Map<Candidate, PipelineModel> fitted = new LinkedHashMap<>();
+    for (int i = 0; i < candidates.size(); i++) {
+      fitted.put(candidates.get(i), refits.get(i));
     }
 
     ctx.phase("calibration and evaluation");

@@ -147,6 +147,7 @@ public final class IngestJob implements Job<IngestResult> {
         spec.location(),
         fresh.size(),
         empty.size());
+    ctx.addInputBytes(fresh.stream().mapToLong(LandingFile::size).sum());
     for (LandingFile f : empty) {
       LOG.warn("source {}: file {} is empty; recorded, nothing to ingest", spec.name(), f.uri());
     }

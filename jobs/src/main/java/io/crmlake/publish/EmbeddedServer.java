@@ -63,6 +63,20 @@ public final class EmbeddedServer {
     if (running.isPresent()) {
       return running.get();
     }
+    // Another server on the port (another lake's, started by an earlier run) would answer the
+    // start-up check in this one's place.
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("localhost"))) {
+    } catch (IOException e) {
+      throw new ConfigError(
+          "cannot start the embedded PostgreSQL server in "
+              + dir
+              + ": port "
+              + port
+              + " on localhost is taken (by another lake's serving database? stop it with"
+              + " bin/crmlake serve-db stop --lake <that lake>), or set"
+              + " publish.serving.embedded.port to a free port");
+    }
     long t0 = System.nanoTime();
     try {
       Files.createDirectories(dir);

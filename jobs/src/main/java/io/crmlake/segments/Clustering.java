@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
+import io.crmlake.common.spark.Parallel;
 import io.crmlake.segments.SegmentsSettings.KMeansSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -94,23 +95,30 @@ public final class Clustering {
       long n = scaled.count();
       ClusteringEvaluator evaluator =
           new ClusteringEvaluator().setFeaturesCol(SCALED).setPredictionCol(PREDICTION);
-      List<Trial> trials = new ArrayList<>();
-      Trial best = null;
+      List<long[]> runs = new ArrayList<>();
       for (int k = s.kMin(); k <= s.kMax(); k++) {
         for (int i = 0; i < s.seeds(); i++) {
-          long seed = 1000L * k + i;
-          KMeansModel model = kmeans(k, seed, s.maxIter()).fit(scaled);
-          double silhouette;
-          try {
-            silhouette = evaluator.evaluate(model.transform(scaled));
-          } catch (RuntimeException e) {
-            silhouette = Double.NaN; // fewer than two non-empty clusters
-          }
-          Trial t = new Trial(k, seed, silhouette, model.summary().trainingCost());
-          trials.add(t);
-          if (!Double.isNaN(silhouette) && (best == null || silhouette > best.silhouette())) {
-            best = t;
-          }
+          runs.add(new long[] {k, 1000L * k + i});
+        }
+      }
+      List<Trial> trials =
+          Parallel.map(
+              runs,
+              s.parallelism(),
+              run -> {
+                KMeansModel model = kmeans((int) run[0], run[1], s.maxIter()).fit(scaled);
+                double silhouette;
+                try {
+                  silhouette = evaluator.evaluate(model.transform(scaled));
+                } catch (RuntimeException e) {
+                  silhouette = Double.NaN; // fewer than two non-empty clusters
+                }
+                return new Trial((int) run[0], run[1], silhouette, model.summary().trainingCost());
+              });
+      Trial best = null;
+      for (Trial t : trials) {
+        if (!Double.isNaN(t.silhouette()) && (best == null || t.silhouette() > best.silhouette())) {
+          best = t;
         }
       }
       if (best == null) {

@@ -66,6 +66,7 @@ public record SegmentsSettings(
       int seeds,
       int maxIter,
       int sampleSize,
+      int parallelism,
       boolean retrain,
       Optional<String> modelVersion) {}
 
@@ -125,6 +126,7 @@ public record SegmentsSettings(
             s.intAtLeast("segments.kmeans.seeds", 1),
             s.intAtLeast("segments.kmeans.max-iter", 1),
             s.intAtLeast("segments.kmeans.sample-size", 100),
+            s.intAtLeast("segments.kmeans.parallelism", 1),
             s.bool("segments.kmeans.retrain"),
             s.optString("segments.kmeans.model-version"));
     double err = s.doubleIn("segments.rfm.quantile-error", 0, 0.1);

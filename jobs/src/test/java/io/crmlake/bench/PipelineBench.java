@@ -12,6 +12,7 @@ import io.crmlake.clv.ClvSummary;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
+import io.crmlake.common.spark.ShufflePartitions;
 import io.crmlake.common.spark.SparkSessions;
 import io.crmlake.publish.EmbeddedServer;
 import io.crmlake.publish.PublishSettings;
@@ -128,12 +129,15 @@ public final class PipelineBench {
       System.out.printf(Locale.ROOT, "generated %d customers in %.1f s%n", customers, s);
     }
 
+    long landingBytes = bytesUnder(landing.resolve("orders"));
     java.sql.Timestamp started = java.sql.Timestamp.from(java.time.Instant.now());
     List<Figure> out = new ArrayList<>();
     // ingest: each run on an empty lake (a second run would find nothing new).
     out.add(
         measure(
             spark,
+            config,
+            landingBytes,
             lake,
             "ingest",
             repeat,
@@ -156,6 +160,8 @@ public final class PipelineBench {
     out.add(
         measure(
             spark,
+            config,
+            landingBytes,
             lake,
             "baskets",
             repeat,
@@ -167,6 +173,8 @@ public final class PipelineBench {
     out.add(
         measure(
             spark,
+            config,
+            landingBytes,
             lake,
             "segments",
             repeat,
@@ -175,10 +183,17 @@ public final class PipelineBench {
             () -> bareSegments(lake, ss)));
 
     ChurnSettings cs = ChurnSettings.from(config);
-    Dataset<Row> churnTrain = bareChurnTrainingSet(lake, cs);
+    Dataset<Row> churnTrain =
+        sized(
+            spark,
+            config,
+            lake.sizeInBytes(Tables.TRANSACTIONS),
+            () -> bareChurnTrainingSet(lake, cs));
     out.add(
         measure(
             spark,
+            config,
+            landingBytes,
             lake,
             "churn",
             repeat,
@@ -191,6 +206,8 @@ public final class PipelineBench {
     out.add(
         measure(
             spark,
+            config,
+            landingBytes,
             lake,
             "clv",
             repeat,
@@ -202,6 +219,8 @@ public final class PipelineBench {
     out.add(
         measure(
             spark,
+            config,
+            landingBytes,
             lake,
             "publish",
             repeat,
@@ -230,8 +249,45 @@ public final class PipelineBench {
   }
 
   /** Runs {@code job} and {@code reference} K times each; the median wall time of each. */
+  /** The bytes of the regular files under {@code dir}. */
+  static long bytesUnder(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /**
+   * Runs {@code body} with the shuffle partitions a job sizes for {@code inputBytes} of input,
+   * unless the config fixes them (as {@code RunContext} does for the jobs).
+   */
+  static <T> T sized(
+      SparkSession spark,
+      CrmlakeConfig config,
+      long inputBytes,
+      java.util.function.Supplier<T> body) {
+    if (spark.conf().contains(ShufflePartitions.KEY)) {
+      return body.get();
+    }
+    spark
+        .conf()
+        .set(
+            ShufflePartitions.KEY,
+            ShufflePartitions.of(
+                inputBytes,
+                config.spark().bytesPerShufflePartition(),
+                spark.sparkContext().defaultParallelism(),
+                config.spark().maxShufflePartitions()));
+    try {
+      return body.get();
+    } finally {
+      spark.conf().unset(ShufflePartitions.KEY);
+    }
+  }
+
   static Figure measure(
       SparkSession spark,
+      CrmlakeConfig config,
+      long landingBytes,
       Lake lake,
       String job,
       int repeat,
@@ -251,13 +307,23 @@ public final class PipelineBench {
             .orderBy(col("started_at").desc())
             .select("input_rows", "output_rows")
             .first();
+    // The reference runs with the shuffle partitions the job sized for itself (unless the config
+    // fixes them): silver's bytes, and for ingest the landing files it read.
+    long input = job.equals("ingest") ? landingBytes : lake.sizeInBytes(Tables.TRANSACTIONS);
     double[] ref = new double[repeat];
-    long refHeap = 0;
-    for (int i = 0; i < repeat; i++) {
-      resetPeaks();
-      ref[i] = seconds(bare);
-      refHeap = Math.max(refHeap, peakHeap());
-    }
+    long[] refHeap = {0};
+    sized(
+        spark,
+        config,
+        input,
+        () -> {
+          for (int i = 0; i < repeat; i++) {
+            resetPeaks();
+            ref[i] = seconds(bare);
+            refHeap[0] = Math.max(refHeap[0], peakHeap());
+          }
+          return null;
+        });
     Figure f =
         new Figure(
             job,
@@ -268,7 +334,7 @@ public final class PipelineBench {
             heap,
             reference,
             median(ref),
-            refHeap);
+            refHeap[0]);
     System.out.printf(
         Locale.ROOT,
         "bench: %s %.1f s (runs %s), reference %.1f s (runs %s), ratio %.2f%n",

@@ -37,8 +37,16 @@ public record CrmlakeConfig(
    * @param master the master URL, only for local runs; empty on a cluster (spark-submit sets it)
    * @param appName prefix of the Spark application name; the job name is appended
    * @param conf extra Spark settings (any {@code spark.*} key)
+   * @param bytesPerShufflePartition when {@code conf} leaves {@code spark.sql.shuffle.partitions}
+   *     unset, each job takes one shuffle partition per this many bytes of its input
+   * @param maxShufflePartitions the most shuffle partitions that sizing gives
    */
-  public record SparkSettings(Optional<String> master, String appName, Map<String, String> conf) {}
+  public record SparkSettings(
+      Optional<String> master,
+      String appName,
+      Map<String, String> conf,
+      long bytesPerShufflePartition,
+      int maxShufflePartitions) {}
 
   /**
    * @param lockTimeout a job's lock is taken over this long after its holder's last heartbeat
@@ -66,7 +74,11 @@ public record CrmlakeConfig(
         new LakeSettings(s.path("lake.root"), s.enumValue("lake.catalog", CatalogType.class));
     SparkSettings spark =
         new SparkSettings(
-            s.optString("spark.master"), s.string("spark.app-name"), s.stringMap("spark.conf"));
+            s.optString("spark.master"),
+            s.string("spark.app-name"),
+            s.stringMap("spark.conf"),
+            s.bytesAtLeast("spark.bytes-per-shuffle-partition", 1 << 20),
+            s.intAtLeast("spark.max-shuffle-partitions", 1));
     Optional<String> halt = s.optString("run.halt-after-commit");
     if (halt.isPresent() && !halt.get().matches("[a-z]+:([1-9][0-9]*|[a-z]+\\.[a-z_]+)")) {
       throw ConfigError.invalid(

@@ -146,6 +146,16 @@ public final class Settings {
     return v;
   }
 
+  /** A size in bytes ({@code 8m}, {@code 512k}, {@code 1g} or a number) of at least {@code min}. */
+  public long bytesAtLeast(String key, long min) {
+    long v = wrap(key, "a size such as 8m or 1g", () -> config.getBytes(key));
+    if (v < min) {
+      throw ConfigError.invalid(
+          key(key), config.getValue(key).unwrapped(), "must be at least " + min + " bytes");
+    }
+    return v;
+  }
+
   public double doubleIn(String key, double min, double max) {
     double v = number(key);
     if (!(v >= min && v <= max)) {

@@ -85,6 +85,14 @@ public final class Lake {
     return spark.read().format("delta").load(path(table));
   }
 
+  /** The bytes of a table's current data files (its Delta snapshot), 0 when it does not exist. */
+  public long sizeInBytes(Table table) {
+    if (!exists(table)) {
+      return 0;
+    }
+    return DeltaTable.forPath(spark, path(table)).detail().select("sizeInBytes").first().getLong(0);
+  }
+
   /**
    * Writes a run's rows to a table the way its declaration says, in one Delta commit, then brings
    * the Delta table and column comments in line with the declaration. {@code rows} must already

@@ -2,6 +2,7 @@ package io.crmlake.common.run;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.spark.ShufflePartitions;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -50,6 +51,9 @@ public final class RunContext {
   private final Optional<String> failAt;
   private final Optional<String> pipelineRunId;
   private final int haltAfterCommit;
+  private final CrmlakeConfig.SparkSettings sparkSettings;
+  private boolean sizedShuffles;
+  private long inputBytes;
   private final Optional<String> haltAfterTable;
   private int commits;
   private JobLock lock;
@@ -71,6 +75,41 @@ public final class RunContext {
     this.haltAfterTable = halts ? config.run().haltAfterTable() : Optional.empty();
     this.pipelineRunId =
         Optional.ofNullable(lake.spark().sparkContext().getLocalProperty(PIPELINE_RUN));
+    this.sparkSettings = config.spark();
+  }
+
+  /**
+   * Sizes the run's shuffles to its input ({@link ShufflePartitions}) when the session leaves
+   * {@code spark.sql.shuffle.partitions} unset; {@link #restoreShuffles} unsets it again. The
+   * runner starts with silver's bytes; a job that reads more (ingest: its landing files) adds them
+   * with {@link #addInputBytes} before it plans its work.
+   */
+  void sizeShuffles(long bytes) {
+    sizedShuffles = !spark().conf().contains(ShufflePartitions.KEY);
+    addInputBytes(bytes);
+  }
+
+  /** Adds {@code bytes} to the input the run's shuffles are sized to (when they are sized). */
+  public void addInputBytes(long bytes) {
+    inputBytes += bytes;
+    if (sizedShuffles) {
+      int n =
+          ShufflePartitions.of(
+              inputBytes,
+              sparkSettings.bytesPerShufflePartition(),
+              spark().sparkContext().defaultParallelism(),
+              sparkSettings.maxShufflePartitions());
+      spark().conf().set(ShufflePartitions.KEY, n);
+      LOG.info("[{}] {} shuffle partitions for {} bytes of input", job, n, inputBytes);
+    }
+  }
+
+  /** Unsets the shuffle partitions this run sized. */
+  void restoreShuffles() {
+    if (sizedShuffles) {
+      spark().conf().unset(ShufflePartitions.KEY);
+      sizedShuffles = false;
+    }
   }
 
   /** The pipeline run this job runs in, if any. */

@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class SparkSessions {
   private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
 
+  /** Delta's setting: the partitions a table's log is read in. */
+  static final String SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions";
+
   private SparkSessions() {}
 
   /**
@@ -100,6 +103,16 @@ public final class SparkSessions {
               }
             });
     SparkSession spark = builder.getOrCreate();
+    // Delta reads a table's log in 50 tasks by default: most of the time of every first read of a
+    // small table on a laptop. One task per core, up to Delta's 50, unless the config says.
+    if (!submitted.contains(SNAPSHOT_PARTITIONS)
+        && !config.spark().conf().containsKey(SNAPSHOT_PARTITIONS)) {
+      spark
+          .conf()
+          .set(
+              SNAPSHOT_PARTITIONS,
+              Math.min(50, Math.max(1, spark.sparkContext().defaultParallelism())));
+    }
     LOG.info(
         "Spark {} session {} on {} (catalog {}, lake {})",
         spark.version(),

@@ -69,6 +69,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sizesAreBytesAndCheckedWithKeyAndValue() {
+    CrmlakeConfig c =
+        CrmlakeConfig.load(null, home, List.of("spark.bytes-per-shuffle-partition=16m"));
+    assertEquals(16L << 20, c.spark().bytesPerShufflePartition());
+    ConfigError small =
+        assertThrows(
+            ConfigError.class,
+            () ->
+                CrmlakeConfig.load(null, home, List.of("spark.bytes-per-shuffle-partition=100k")));
+    assertTrue(
+        small.getMessage().startsWith("spark.bytes-per-shuffle-partition must be at least"),
+        small.getMessage());
+    assertTrue(small.getMessage().contains("100k"), small.getMessage());
+    ConfigError word =
+        assertThrows(
+            ConfigError.class,
+            () ->
+                CrmlakeConfig.load(null, home, List.of("spark.bytes-per-shuffle-partition=lots")));
+    assertTrue(word.getMessage().contains("spark.bytes-per-shuffle-partition"), word.getMessage());
+    assertTrue(word.getMessage().contains("lots"), word.getMessage());
+  }
+
+  @Test
   void missingFileAndSyntaxErrorsNameTheFile() throws Exception {
     ConfigError missing =
         assertThrows(ConfigError.class, () -> CrmlakeConfig.load("nope.conf", home, List.of()));

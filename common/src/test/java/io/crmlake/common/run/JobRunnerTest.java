@@ -10,6 +10,7 @@ import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.Tables;
+import io.crmlake.common.spark.ShufflePartitions;
 import io.crmlake.common.testing.SparkTestBase;
 import io.delta.tables.DeltaTable;
 import java.nio.file.Path;
@@ -120,6 +121,43 @@ class JobRunnerTest extends SparkTestBase {
     assertEquals(
         runId.substring("clv-".length()),
         lake.read(Tables.CLV_VALIDATION).first().getAs("model_version"));
+  }
+
+  /**
+   * With {@code spark.sql.shuffle.partitions} unset, a run sizes its shuffles to its input: no
+   * silver yet, so 0 bytes and the 2 cores of local[2]; 40 MB added by the job (ingest adds its
+   * landing files) is 5 × 8 MiB, rounded up to 8. Afterwards the setting is unset again. A set
+   * value is left alone.
+   */
+  @Test
+  void shufflesAreSizedToTheInputUnlessSet() {
+    CrmlakeConfig config = config(dir);
+    Lake lake = lake(config);
+    List<String> seen = new ArrayList<>();
+    Job<Result> sized =
+        job(
+            "clv",
+            ctx -> {
+              seen.add(ctx.spark().conf().get(ShufflePartitions.KEY));
+              ctx.addInputBytes(40_000_000L);
+              seen.add(ctx.spark().conf().get(ShufflePartitions.KEY));
+              return Outputs.of(new Result(0, 0, 0, Optional.empty())).build();
+            });
+    String before = spark.conf().get(ShufflePartitions.KEY);
+    try {
+      spark.conf().unset(ShufflePartitions.KEY);
+      JobRunner.run(lake, config, sized);
+      assertEquals(List.of("2", "8"), seen);
+      assertFalse(spark.conf().contains(ShufflePartitions.KEY), "unset again after the run");
+
+      seen.clear();
+      spark.conf().set(ShufflePartitions.KEY, 3);
+      JobRunner.run(lake, config, sized);
+      assertEquals(List.of("3", "3"), seen);
+      assertEquals("3", spark.conf().get(ShufflePartitions.KEY));
+    } finally {
+      spark.conf().set(ShufflePartitions.KEY, before);
+    }
   }
 
   @Test
