@@ -67,13 +67,15 @@ public final class EmbeddedServer {
     // start-up check in this one's place.
     try (java.net.ServerSocket probe =
         new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName("localhost"))) {
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       throw new ConfigError(
           "cannot start the embedded PostgreSQL server in "
               + dir
               + ": port "
               + port
-              + " on localhost is taken (by another lake's serving database? stop it with"
+              + " on localhost is taken or cannot be bound ("
+              + e.getMessage()
+              + "; another lake's serving database? stop it with"
               + " bin/crmlake serve-db stop --lake <that lake>), or set"
               + " publish.serving.embedded.port to a free port");
     }

@@ -248,7 +248,6 @@ public final class PipelineBench {
     spark.stop();
   }
 
-  /** Runs {@code job} and {@code reference} K times each; the median wall time of each. */
   /** The bytes of the regular files under {@code dir}. */
   static long bytesUnder(Path dir) throws java.io.IOException {
     try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
@@ -284,6 +283,7 @@ public final class PipelineBench {
     }
   }
 
+  /** Runs {@code job} and {@code reference} K times each; the median wall time of each. */
   static Figure measure(
       SparkSession spark,
       CrmlakeConfig config,

@@ -111,7 +111,7 @@ class CdnowClvTest extends SparkTestBase {
     }
   }
 
-  /** The command line reads conf/local.conf (64 shuffle partitions): too many for this data. */
+  /** The command line's shuffle partitions, fixed at the two of the test session. */
   static final String SMALL = "spark.conf.\"spark.sql.shuffle.partitions\"=2";
 
   /** The commands analysts run next: segments ranked by CLV, and the two notebooks. */

@@ -28,7 +28,8 @@ class EmbeddedServerTest {
       ConfigError e =
           assertThrows(ConfigError.class, () -> EmbeddedServer.ensureRunning(data, port));
       assertTrue(
-          e.getMessage().contains("port " + port + " on localhost is taken"), e.getMessage());
+          e.getMessage().contains("port " + port + " on localhost is taken or cannot be bound"),
+          e.getMessage());
       assertTrue(e.getMessage().contains("publish.serving.embedded.port"), e.getMessage());
       assertTrue(e.getMessage().contains(data.toString()), e.getMessage());
       assertFalse(Files.exists(data), "nothing created");

@@ -65,8 +65,13 @@ public final class JobRunner {
             config.run().lockTimeout())) {
       ctx.holdLock(lock);
       lock.replaced().ifPresent(h -> JobRunLog.recordInterrupted(lake, ctx, h));
-      ctx.sizeShuffles(lake.sizeInBytes(Tables.TRANSACTIONS));
-      return JobRunLog.run(lake, ctx, () -> computeAndWrite(ctx, job));
+      return JobRunLog.run(
+          lake,
+          ctx,
+          () -> {
+            ctx.sizeShuffles(lake.sizeInBytes(Tables.TRANSACTIONS));
+            return computeAndWrite(ctx, job);
+          });
     } finally {
       ctx.restoreShuffles();
       for (int i = 0; i < jobGroup.length; i++) {

@@ -81,8 +81,8 @@ public final class RunContext {
   /**
    * Sizes the run's shuffles to its input ({@link ShufflePartitions}) when the session leaves
    * {@code spark.sql.shuffle.partitions} unset; {@link #restoreShuffles} unsets it again. The
-   * runner starts with silver's bytes; a job that reads more (ingest: its landing files) adds them
-   * with {@link #addInputBytes} before it plans its work.
+   * runner starts with silver's bytes; a job that reads more (ingest: its landing files, source by
+   * source) adds them with {@link #addInputBytes} as it learns of them.
    */
   void sizeShuffles(long bytes) {
     sizedShuffles = !spark().conf().contains(ShufflePartitions.KEY);

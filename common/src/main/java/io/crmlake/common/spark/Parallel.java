@@ -33,30 +33,32 @@ public final class Parallel {
       for (T item : items) {
         futures.add(pool.submit(() -> f.apply(item)));
       }
+      // Every fit is waited for, also after one failed: none may still run Spark jobs on inputs
+      // the caller releases next. The first failure (in item order) is then passed on.
       List<R> out = new ArrayList<>();
+      Throwable failed = null;
       for (Future<R> future : futures) {
-        out.add(get(future));
+        try {
+          out.add(future.get());
+        } catch (ExecutionException e) {
+          failed = failed == null ? e.getCause() : failed;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for a fit", e);
+        }
+      }
+      if (failed instanceof RuntimeException r) {
+        throw r;
+      }
+      if (failed instanceof Error err) {
+        throw err;
+      }
+      if (failed != null) {
+        throw new IllegalStateException(failed);
       }
       return out;
     } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  private static <R> R get(Future<R> future) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for a fit", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(e.getCause());
+      pool.shutdown();
     }
   }
 }

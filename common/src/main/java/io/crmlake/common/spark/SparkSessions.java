@@ -104,9 +104,9 @@ public final class SparkSessions {
             });
     SparkSession spark = builder.getOrCreate();
     // Delta reads a table's log in 50 tasks by default: most of the time of every first read of a
-    // small table on a laptop. One task per core, up to Delta's 50, unless the config says.
-    if (!submitted.contains(SNAPSHOT_PARTITIONS)
-        && !config.spark().conf().containsKey(SNAPSHOT_PARTITIONS)) {
+    // small table on a laptop. There one task per core, up to Delta's 50, unless set. A cluster's
+    // cores are not known before its executors join: it keeps Delta's 50.
+    if (spark.sparkContext().isLocal() && !spark.conf().contains(SNAPSHOT_PARTITIONS)) {
       spark
           .conf()
           .set(

@@ -36,7 +36,9 @@ class ParallelTest extends SparkTestBase {
   }
 
   @Test
-  void aFailedItemFailsTheCallWithItsOwnException() {
+  void aFailedItemFailsTheCallWithItsOwnExceptionAfterTheOthersEnded() {
+    java.util.concurrent.atomic.AtomicBoolean slowEnded =
+        new java.util.concurrent.atomic.AtomicBoolean();
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
@@ -48,9 +50,18 @@ class ParallelTest extends SparkTestBase {
                       if (i == 2) {
                         throw new IllegalArgumentException("item 2 failed");
                       }
+                      if (i == 3) {
+                        try {
+                          Thread.sleep(300); // still running when item 2 fails
+                        } catch (InterruptedException x) {
+                          throw new IllegalStateException(x);
+                        }
+                        slowEnded.set(true);
+                      }
                       return i;
                     }));
     assertEquals("item 2 failed", e.getMessage());
+    assertTrue(slowEnded.get(), "the call waited for the item still running");
   }
 
   @Test
