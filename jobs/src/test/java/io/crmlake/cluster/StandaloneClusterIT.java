@@ -242,7 +242,9 @@ class StandaloneClusterIT extends SparkTestBase {
     // to 1e-6 (sums are added up in a different order on the cluster), and each parameter agrees
     // to 1e-4 of itself or a tenth of its standard error, whichever is wider: BG/NBD's a and b
     // lie on a flat ridge of the likelihood when few customers drop out, where the optimiser's
-    // stopping point moves along the ridge without changing the fit.
+    // stopping point moves along the ridge without changing the fit. Where the ridge is so flat
+    // that the information matrix is singular (no standard error), both fits must report that,
+    // and the parameter agrees to 1e-3 of itself.
     DatasetAssert.assertSameRows(
         localLake.read(Tables.CLV).select("customer_id", "frequency", "recency", "t"),
         onCluster.read(Tables.CLV).select("customer_id", "frequency", "recency", "t"));
@@ -269,10 +271,23 @@ class StandaloneClusterIT extends SparkTestBase {
       java.util.Map<String, Double> b =
           scala.jdk.javaapi.CollectionConverters.asJava(
               clusterFits.get(i).<String, Double>getMap(0));
+      java.util.Map<String, Double> seCluster =
+          scala.jdk.javaapi.CollectionConverters.asJava(
+              clusterFits.get(i).<String, Double>getMap(1));
       for (String k : a.keySet()) {
         Double error = se.get(k);
+        boolean unidentified = error == null || error.isNaN();
+        if (unidentified) {
+          // No standard error: the observed information is singular along this parameter (the
+          // ridge), so both fits must say so, and the value may move 1e-3 of itself along it.
+          Double other = seCluster.get(k);
+          assertTrue(
+              other == null || other.isNaN(), k + ": standard error on the cluster " + other);
+        }
         double tolerance =
-            Math.max(1e-4 * Math.abs(a.get(k)), error == null || error.isNaN() ? 0 : 0.1 * error);
+            unidentified
+                ? 1e-3 * Math.abs(a.get(k))
+                : Math.max(1e-4 * Math.abs(a.get(k)), 0.1 * error);
         assertEquals(a.get(k), b.get(k), tolerance, k + " (standard error " + error + ")");
       }
     }
