@@ -12,28 +12,31 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.clustering.KMeans;
 import org.apache.spark.ml.clustering.KMeansModel;
-import org.apache.spark.ml.evaluation.ClusteringEvaluator;
 import org.apache.spark.ml.feature.SQLTransformer;
 import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.ml.feature.VectorAssembler;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * KMeans on behaviour features: log1p of each (negatives clipped to 0, missing = 0), standardized,
- * clustered. {@link #select} tries every K of the configured range with several seeds and scores
- * each by the silhouette; {@link #fit} trains the whole pipeline (transform, scaler, KMeans) so a
- * saved model assigns new customers exactly as it assigned the old ones. Cluster labels come from
- * the model's centres, so a loaded model labels the same way.
+ * clustered. {@link #select} tries every K of the configured range with several seeds on a bounded
+ * sample, each trial in one Spark task ({@link SampleKMeans}), and scores each by the silhouette;
+ * {@link #fit} trains the whole pipeline (transform, scaler, KMeans) so a saved model assigns new
+ * customers exactly as it assigned the old ones. Cluster labels come from the model's centres, so a
+ * loaded model labels the same way.
  */
 public final class Clustering {
   static final String VECTOR = "cluster_features";
@@ -82,7 +85,12 @@ public final class Clustering {
         .setPredictionCol(PREDICTION);
   }
 
-  /** Tries K in [k-min, k-max] with {@code seeds} seeds each on a sample of the customers. */
+  /**
+   * Tries K in [k-min, k-max] with {@code seeds} seeds each on a sample of at most {@code
+   * sample-size} customers. The sample is transformed and scaled by the same stages as the final
+   * model, cached, and each trial runs in one Spark task over all of it ({@link SampleKMeans}): one
+   * Spark job per trial instead of one per KMeans iteration.
+   */
   public static Selection select(Dataset<Row> features, long customers, KMeansSettings s) {
     double fraction = Math.min(1.0, (double) s.sampleSize() / Math.max(1, customers));
     Dataset<Row> ordered = canonical(features, customers);
@@ -93,27 +101,33 @@ public final class Clustering {
         pre.transform(sample).select(SCALED).persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long n = scaled.count();
-      ClusteringEvaluator evaluator =
-          new ClusteringEvaluator().setFeaturesCol(SCALED).setPredictionCol(PREDICTION);
+      // The cached partitions in their order: the same rows in the same order for every trial.
+      Dataset<Row> whole = scaled.coalesce(1);
       List<long[]> runs = new ArrayList<>();
       for (int k = s.kMin(); k <= s.kMax(); k++) {
         for (int i = 0; i < s.seeds(); i++) {
           runs.add(new long[] {k, 1000L * k + i});
         }
       }
+      int maxIter = s.maxIter();
       List<Trial> trials =
           Parallel.map(
               runs,
               s.parallelism(),
               run -> {
-                KMeansModel model = kmeans((int) run[0], run[1], s.maxIter()).fit(scaled);
-                double silhouette;
-                try {
-                  silhouette = evaluator.evaluate(model.transform(scaled));
-                } catch (RuntimeException e) {
-                  silhouette = Double.NaN; // fewer than two non-empty clusters
-                }
-                return new Trial((int) run[0], run[1], silhouette, model.summary().trainingCost());
+                int k = (int) run[0];
+                long seed = run[1];
+                Tuple2<Double, Double> score =
+                    whole
+                        .mapPartitions(
+                            (MapPartitionsFunction<Row, Tuple2<Double, Double>>)
+                                rows -> {
+                                  SampleKMeans.Score t = SampleKMeans.trial(rows, k, seed, maxIter);
+                                  return List.of(new Tuple2<>(t.silhouette(), t.cost())).iterator();
+                                },
+                            Encoders.tuple(Encoders.DOUBLE(), Encoders.DOUBLE()))
+                        .first();
+                return new Trial(k, seed, score._1(), score._2());
               });
       Trial best = null;
       for (Trial t : trials) {

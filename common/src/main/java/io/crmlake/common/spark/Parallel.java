@@ -11,9 +11,9 @@ import java.util.function.Function;
 /**
  * Independent model fits run side by side, as MLlib's {@code CrossValidator.setParallelism} runs
  * its folds: on a small input each fit is mostly Spark's per-job scheduling on the driver, while
- * another fit's tasks can use the cores. Every fit runs the same Spark jobs on the same
- * partitions as it would alone, so the results do not depend on the number of threads. The threads
- * are created here, so they inherit the caller's Spark job group.
+ * another fit's tasks can use the cores. Every fit runs the same Spark jobs on the same partitions
+ * as it would alone, so the results do not depend on the number of threads. The threads are created
+ * here, so they inherit the caller's Spark job group.
  */
 public final class Parallel {
   private Parallel() {}
