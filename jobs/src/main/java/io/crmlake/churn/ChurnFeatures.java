@@ -73,9 +73,18 @@ public final class ChurnFeatures {
 
   /** BG/NBD fitted on the purchases before {@code cutoff} (clv.calibration-end = cutoff − 1). */
   public static BgNbd fitBgNbd(Dataset<Row> lines, LocalDate cutoff, ClvSettings clv) {
+    return fitBgNbd(lines, cutoff, clv, null);
+  }
+
+  /**
+   * BG/NBD fitted on the purchases before {@code cutoff}, starting from {@code near} when given
+   * (the fit at a neighbouring cutoff: {@link ClvModels#fitBgNbd(Dataset, ClvSettings, double[])}).
+   */
+  public static BgNbd fitBgNbd(Dataset<Row> lines, LocalDate cutoff, ClvSettings clv, BgNbd near) {
     Dataset<Row> summary = ClvSummary.summarize(lines, cutoff.minusDays(1), clv.timeUnit()).cache();
     try {
-      return BgNbd.of(ClvModels.fitBgNbd(summary, clv).fit().params());
+      double[] from = near == null ? null : near.toArray();
+      return BgNbd.of(ClvModels.fitBgNbd(summary, clv, from).fit().params());
     } finally {
       summary.unpersist(false);
     }

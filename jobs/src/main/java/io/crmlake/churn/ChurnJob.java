@@ -113,8 +113,10 @@ public final class ChurnJob implements Job<ChurnResult> {
     Optional<ChurnResult.Training> training = Optional.empty();
     List<Row> metricRows = new ArrayList<>();
     List<Row> importanceRows = new ArrayList<>();
+    BgNbd nearFit = null; // a training run's last BG/NBD fit: the scoring fit starts there
     if (mode != Mode.SCORE) {
       Trained t = train(ctx, lake, lines, first, last, metricRows, importanceRows);
+      nearFit = t.lastFit();
       model = t.saved();
       training = Optional.of(t.summary());
     } else {
@@ -132,7 +134,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     if (mode != Mode.TRAIN) {
       ctx.phase("scoring");
       asOf = settings.scoreAsOf().orElse(last.plusDays(1));
-      scores = ctx.persist(score(lines, asOf, model));
+      scores = ctx.persist(score(lines, asOf, model, nearFit));
       Row totals = scores.agg(count(lit(1)), avg("churn_probability")).first();
       if (totals.getLong(0) == 0) {
         throw ConfigError.invalid(
@@ -175,7 +177,8 @@ public final class ChurnJob implements Job<ChurnResult> {
     return out.build();
   }
 
-  private record Trained(ChurnRegistry.Saved saved, ChurnResult.Training summary) {}
+  /** A training run's model, its summary, and the BG/NBD fit at its last cutoff. */
+  private record Trained(ChurnRegistry.Saved saved, ChurnResult.Training summary, BgNbd lastFit) {}
 
   private Trained train(
       RunContext ctx,
@@ -190,8 +193,10 @@ public final class ChurnJob implements Job<ChurnResult> {
     LOG.info(
         "cutoffs {} (the last is the holdout), horizon {} days", cutoffs, settings.horizonDays());
     Dataset<Row> stacked = null;
+    BgNbd bg = null;
     for (LocalDate c : cutoffs) {
-      BgNbd bg = ChurnFeatures.fitBgNbd(lines, c, settings.clv());
+      // Each cutoff's data is the previous one's plus a month: its fit starts from there alone.
+      bg = ChurnFeatures.fitBgNbd(lines, c, settings.clv(), bg);
       LOG.info("cutoff {}: BG/NBD on the data before it: {}", c, bg);
       Dataset<Row> labelled =
           ChurnFeatures.label(
@@ -484,7 +489,7 @@ public final class ChurnJob implements Job<ChurnResult> {
             chosen.ranking().rocAuc(),
             chosen.brier(),
             chosen.calibrationError());
-    return new Trained(new ChurnRegistry.Saved(card, chosen.model()), t);
+    return new Trained(new ChurnRegistry.Saved(card, chosen.model()), t, bg);
   }
 
   /**
@@ -582,10 +587,11 @@ public final class ChurnJob implements Job<ChurnResult> {
 
   /**
    * Scores the customers active as of {@code asOf}: calibrated probability, risk band, decile,
-   * reasons and lifecycle stage, with the model's version.
+   * reasons and lifecycle stage, with the model's version. The BG/NBD fit at {@code asOf} starts
+   * from {@code nearFit} when given (null: from the configured starts).
    */
-  Dataset<Row> score(Dataset<Row> lines, LocalDate asOf, ChurnRegistry.Saved model) {
-    BgNbd bg = ChurnFeatures.fitBgNbd(lines, asOf, settings.clv());
+  Dataset<Row> score(Dataset<Row> lines, LocalDate asOf, ChurnRegistry.Saved model, BgNbd nearFit) {
+    BgNbd bg = ChurnFeatures.fitBgNbd(lines, asOf, settings.clv(), nearFit);
     LOG.info("scoring as of {}: BG/NBD on the data before it: {}", asOf, bg);
     Dataset<Row> features =
         ChurnFeatures.at(
