@@ -227,6 +227,10 @@ public final class PipelineBench {
             () -> Jobs.publish(lake, config, System.getenv()),
             "JDBC write of customer_scores",
             () -> bareJdbc(lake, ps)));
+    if (ps.serving().url().isEmpty()) {
+      // The embedded server would keep its port, and another lake's publish would fail on it.
+      EmbeddedServer.stop(ps.serving().embeddedDir());
+    }
 
     // The results lake outlives the benchmark lakes (ingest's runs start from an empty lake).
     Lake resultsLake =
