@@ -113,10 +113,8 @@ public final class ChurnJob implements Job<ChurnResult> {
     Optional<ChurnResult.Training> training = Optional.empty();
     List<Row> metricRows = new ArrayList<>();
     List<Row> importanceRows = new ArrayList<>();
-    BgNbd nearFit = null; // a training run's last BG/NBD fit: the scoring fit starts there
     if (mode != Mode.SCORE) {
       Trained t = train(ctx, lake, lines, first, last, metricRows, importanceRows);
-      nearFit = t.lastFit();
       model = t.saved();
       training = Optional.of(t.summary());
     } else {
@@ -134,7 +132,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     if (mode != Mode.TRAIN) {
       ctx.phase("scoring");
       asOf = settings.scoreAsOf().orElse(last.plusDays(1));
-      scores = ctx.persist(score(lines, asOf, model, nearFit));
+      scores = ctx.persist(score(lines, asOf, model));
       Row totals = scores.agg(count(lit(1)), avg("churn_probability")).first();
       if (totals.getLong(0) == 0) {
         throw ConfigError.invalid(
@@ -177,8 +175,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     return out.build();
   }
 
-  /** A training run's model, its summary, and the BG/NBD fit at its last cutoff. */
-  private record Trained(ChurnRegistry.Saved saved, ChurnResult.Training summary, BgNbd lastFit) {}
+  private record Trained(ChurnRegistry.Saved saved, ChurnResult.Training summary) {}
 
   private Trained train(
       RunContext ctx,
@@ -489,7 +486,7 @@ public final class ChurnJob implements Job<ChurnResult> {
             chosen.ranking().rocAuc(),
             chosen.brier(),
             chosen.calibrationError());
-    return new Trained(new ChurnRegistry.Saved(card, chosen.model()), t, bg);
+    return new Trained(new ChurnRegistry.Saved(card, chosen.model()), t);
   }
 
   /**
@@ -587,11 +584,12 @@ public final class ChurnJob implements Job<ChurnResult> {
 
   /**
    * Scores the customers active as of {@code asOf}: calibrated probability, risk band, decile,
-   * reasons and lifecycle stage, with the model's version. The BG/NBD fit at {@code asOf} starts
-   * from {@code nearFit} when given (null: from the configured starts).
+   * reasons and lifecycle stage, with the model's version.
    */
-  Dataset<Row> score(Dataset<Row> lines, LocalDate asOf, ChurnRegistry.Saved model, BgNbd nearFit) {
-    BgNbd bg = ChurnFeatures.fitBgNbd(lines, asOf, settings.clv(), nearFit);
+  Dataset<Row> score(Dataset<Row> lines, LocalDate asOf, ChurnRegistry.Saved model) {
+    // From the configured starts, never from a training run's fit: a score-only run of the same
+    // date must give the same scores as a train-and-score run.
+    BgNbd bg = ChurnFeatures.fitBgNbd(lines, asOf, settings.clv());
     LOG.info("scoring as of {}: BG/NBD on the data before it: {}", asOf, bg);
     Dataset<Row> features =
         ChurnFeatures.at(

@@ -98,11 +98,14 @@ public final class Clustering {
     PipelineModel pre =
         new Pipeline().setStages(prefix(s.features()).toArray(new PipelineStage[0])).fit(sample);
     Dataset<Row> scaled =
-        pre.transform(sample).select(SCALED).persist(StorageLevel.MEMORY_AND_DISK());
+        pre.transform(sample)
+            .select(col(SCALED), col("customer_id"))
+            .persist(StorageLevel.MEMORY_AND_DISK());
     try {
       long n = scaled.count();
-      // The cached partitions in their order: the same rows in the same order for every trial.
-      Dataset<Row> whole = scaled.coalesce(1);
+      // All of the sample in one partition, in customer order: k-means++ picks its first centre
+      // by position, so every trial and every re-run must see the rows in the same order.
+      Dataset<Row> whole = scaled.coalesce(1).sortWithinPartitions("customer_id").select(SCALED);
       List<long[]> runs = new ArrayList<>();
       for (int k = s.kMin(); k <= s.kMax(); k++) {
         for (int i = 0; i < s.seeds(); i++) {

@@ -35,8 +35,8 @@ final class SampleKMeans {
 
   /**
    * Clusters the vectors of the rows' first column with {@code k} centres (k-means++ seeded by
-   * {@code seed}, at most {@code maxIter} iterations). The rows' order is the sample's, which
-   * depends on the customers alone ({@link Clustering#canonical}), so the trial is reproducible.
+   * {@code seed}, at most {@code maxIter} iterations). k-means++ picks centres by position, so the
+   * caller passes the rows in a fixed order (by customer id) to make the trial reproducible.
    */
   static Score trial(Iterator<Row> rows, int k, long seed, int maxIter) {
     List<Point> points = new ArrayList<>();

@@ -216,20 +216,23 @@ public final class PipelineBench {
             singleMachineBgNbd(lake, clv)));
 
     PublishSettings ps = PublishSettings.from(config);
-    out.add(
-        measure(
-            spark,
-            config,
-            landingBytes,
-            lake,
-            "publish",
-            repeat,
-            () -> Jobs.publish(lake, config, System.getenv()),
-            "JDBC write of customer_scores",
-            () -> bareJdbc(lake, ps)));
-    if (ps.serving().url().isEmpty()) {
-      // The embedded server would keep its port, and another lake's publish would fail on it.
-      EmbeddedServer.stop(ps.serving().embeddedDir());
+    try {
+      out.add(
+          measure(
+              spark,
+              config,
+              landingBytes,
+              lake,
+              "publish",
+              repeat,
+              () -> Jobs.publish(lake, config, System.getenv()),
+              "JDBC write of customer_scores",
+              () -> bareJdbc(lake, ps)));
+    } finally {
+      if (ps.serving().url().isEmpty()) {
+        // The embedded server would keep its port, and another lake's publish would fail on it.
+        EmbeddedServer.stop(ps.serving().embeddedDir());
+      }
     }
 
     // The results lake outlives the benchmark lakes (ingest's runs start from an empty lake).

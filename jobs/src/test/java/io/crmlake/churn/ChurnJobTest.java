@@ -144,7 +144,8 @@ class ChurnJobTest extends SparkTestBase {
    * Each cutoff's BG/NBD fit starts from the previous cutoff's parameters alone: on the data of
    * 2024-06-01, a fit started from the fit on the data a month earlier reaches the optimum of the
    * fit from three configured starts (the same log-likelihood; r and alpha, which this lake
-   * identifies well, to 1e-3) in fewer iterations in all.
+   * identifies well, to 1e-3; P(alive) and expected purchases alike) in fewer iterations in all. A
+   * start from which the fit cannot converge falls back to the configured starts.
    */
   @Test
   @Order(3)
@@ -167,9 +168,23 @@ class ChurnJobTest extends SparkTestBase {
         warm.iterations() < cold.iterations(),
         "iterations from the neighbour "
             + warm.iterations()
-            + ", from the start "
+            + ", from three starts "
             + cold.iterations());
-    assertEquals(BgNbd.of(warm.params()), ChurnFeatures.fitBgNbd(lines, t, clv, BgNbd.of(near)));
+    // What the fits say of customers: P(alive) and expected purchases for a range of histories.
+    BgNbd w = BgNbd.of(warm.params());
+    BgNbd c = BgNbd.of(cold.params());
+    for (double[] h : new double[][] {{0, 0, 30}, {1, 5, 40}, {4, 20, 60}, {10, 70, 75}}) {
+      assertEquals(
+          c.probabilityAlive(h[0], h[1], h[2]), w.probabilityAlive(h[0], h[1], h[2]), 1e-4);
+      double e = c.expectedPurchases(26, h[0], h[1], h[2]);
+      assertEquals(e, w.expectedPurchases(26, h[0], h[1], h[2]), 1e-4 * Math.max(1, e));
+    }
+    assertEquals(w, ChurnFeatures.fitBgNbd(lines, t, clv, BgNbd.of(near)));
+    // A start that cannot converge falls back to the configured starts: the cold fit, exactly.
+    double[] nowhere = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    assertEquals(
+        BgNbd.of(ClvModels.fitBgNbd(now, clv).fit().params()),
+        BgNbd.of(ClvModels.fitBgNbd(now, clv, nowhere).fit().params()));
     now.unpersist();
     lines.unpersist();
   }

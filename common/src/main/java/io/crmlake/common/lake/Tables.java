@@ -296,11 +296,15 @@ public final class Tables {
           .column("model_version", StringType, "The model the training run saved.")
           .column("as_of_date", DateType, "As-of date of the training run.")
           .column("k", IntegerType, "Number of clusters tried.")
-          .column("seed", LongType, "Random seed of the trial.")
+          .column("seed", LongType, "Random seed of the trial's k-means++ initialisation.")
           .column("silhouette", DoubleType, "Silhouette (squared Euclidean) on the sample.")
           .column("cost", DoubleType, "KMeans cost (within-cluster sum of squares).")
           .column("sample_size", LongType, "Customers in the selection sample.")
-          .column("chosen", BooleanType, "The trial whose K and seed were fit on all customers.")
+          .column(
+              "chosen",
+              BooleanType,
+              "The trial whose K (and seed, for MLlib's own initialisation) was fit on all"
+                  + " customers.")
           .build();
 
   public static final Table CLV =
