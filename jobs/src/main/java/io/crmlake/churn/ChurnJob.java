@@ -192,7 +192,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     Dataset<Row> stacked = null;
     BgNbd bg = null;
     for (LocalDate c : cutoffs) {
-      // Each cutoff's data is the previous one's plus a month: its fit starts from there alone.
+      // Each cutoff sees the previous cutoff's data and the lines since: its fit starts there.
       bg = ChurnFeatures.fitBgNbd(lines, c, settings.clv(), bg);
       LOG.info("cutoff {}: BG/NBD on the data before it: {}", c, bg);
       Dataset<Row> labelled =
