@@ -1,6 +1,5 @@
 package io.crmlake.cluster;
 
-import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -302,20 +300,12 @@ class StandaloneClusterIT extends SparkTestBase {
             .read(Tables.CLV)
             .as("l")
             .join(onCluster.read(Tables.CLV).as("c"), "customer_id")
-            .agg(
-                functions.count(functions.lit(1)),
-                functions.max(functions.abs(col("l.p_alive").minus(col("c.p_alive")))),
-                functions.max(
-                    functions
-                        .abs(col("l.expected_purchases").minus(col("c.expected_purchases")))
-                        .divide(
-                            functions.greatest(
-                                functions.abs(col("l.expected_purchases")), functions.lit(1e-9)))),
-                functions.max(
-                    functions
-                        .abs(col("l.clv").minus(col("c.clv")))
-                        .divide(
-                            functions.greatest(functions.abs(col("l.clv")), functions.lit(1e-9)))))
+            .selectExpr(
+                "count(*)",
+                "max(abs(l.p_alive - c.p_alive))",
+                "max(abs(l.expected_purchases - c.expected_purchases)"
+                    + " / greatest(abs(l.expected_purchases), 1e-9))",
+                "max(abs(l.clv - c.clv) / greatest(abs(l.clv), 1e-9))")
             .first();
     assertEquals(localLake.read(Tables.CLV).count(), clvDiff.getLong(0), "customers with a CLV");
     assertTrue(clvDiff.getDouble(1) < 1e-3, "P(alive) differs by " + clvDiff.getDouble(1));
