@@ -2,8 +2,6 @@ package io.crmlake.churn;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.sum;
@@ -13,10 +11,13 @@ import io.crmlake.clv.BgNbd;
 import io.crmlake.clv.ClvModels;
 import io.crmlake.clv.ClvSettings;
 import io.crmlake.clv.ClvSummary;
+import io.crmlake.features.CustomerDays;
 import io.crmlake.features.CustomerFeatures;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -72,62 +73,50 @@ public final class ChurnFeatures {
   }
 
   /** BG/NBD fitted on the purchases before {@code cutoff} (clv.calibration-end = cutoff − 1). */
-  public static BgNbd fitBgNbd(Dataset<Row> lines, LocalDate cutoff, ClvSettings clv) {
-    return fitBgNbd(lines, cutoff, clv, null);
+  public static BgNbd fitBgNbd(Dataset<Row> days, LocalDate cutoff, ClvSettings clv) {
+    return fitBgNbd(days, cutoff, clv, null);
   }
 
   /**
-   * BG/NBD fitted on the purchases before {@code cutoff}, starting from {@code near} when given
-   * (the fit at a neighbouring cutoff: {@link ClvModels#fitBgNbd(Dataset, ClvSettings, double[])}).
+   * BG/NBD fitted on the purchases before {@code cutoff}, from {@link CustomerDays}, starting from
+   * {@code near} when given (the fit at a neighbouring cutoff: {@link ClvModels#fitBgNbd(Dataset,
+   * ClvSettings, double[])}).
    */
-  public static BgNbd fitBgNbd(Dataset<Row> lines, LocalDate cutoff, ClvSettings clv, BgNbd near) {
-    Dataset<Row> summary = ClvSummary.summarize(lines, cutoff.minusDays(1), clv.timeUnit()).cache();
-    try {
-      double[] from = near == null ? null : near.toArray();
-      return BgNbd.of(ClvModels.fitBgNbd(summary, clv, from).fit().params());
-    } finally {
-      summary.unpersist(false);
-    }
+  public static BgNbd fitBgNbd(Dataset<Row> days, LocalDate cutoff, ClvSettings clv, BgNbd near) {
+    Dataset<Row> summary = ClvSummary.fromDays(days, cutoff.minusDays(1), clv.timeUnit());
+    double[] from = near == null ? null : near.toArray();
+    return BgNbd.of(ClvModels.fitBgNbd(summary, clv, from).fit().params());
   }
 
   /**
-   * Features at {@code cutoff} of the customers with a purchase in the lookback window, with {@code
-   * cutoff}, {@code last_line_date}, {@code first_purchase_date}, {@code last_purchase_date},
-   * {@code avg_gap_days} and every column of {@link #NAMES} (doubles).
+   * Features at {@code cutoff} of the customers with a purchase in the lookback window, from {@link
+   * CustomerDays} (one pass over the days before the cutoff), with {@code cutoff}, {@code
+   * last_line_date}, {@code first_purchase_date}, {@code last_purchase_date}, {@code avg_gap_days}
+   * and every column of {@link #NAMES} (doubles). The orders in a window are the orders whose first
+   * sale line is in it.
    *
    * @param bg BG/NBD fitted on data before the cutoff
    * @param horizonUnits the churn horizon in {@code unit}s
    */
   public static Dataset<Row> at(
-      Dataset<Row> lines,
+      Dataset<Row> days,
       LocalDate cutoff,
       int lookbackDays,
       BgNbd bg,
       double horizonUnits,
       ClvSettings.TimeUnit unit) {
     java.sql.Date t = java.sql.Date.valueOf(cutoff);
-    Dataset<Row> base =
-        CustomerFeatures.compute(lines, cutoff)
-            .where(
-                col("last_purchase_date")
-                    .geq(lit(java.sql.Date.valueOf(cutoff.minusDays(lookbackDays)))));
-    Column sale = functions.not(col("is_return"));
     Column age = functions.datediff(lit(t), col("order_date"));
-    Dataset<Row> activity =
-        CustomerFeatures.before(lines, cutoff)
-            .groupBy("customer_id")
-            .agg(
-                max("order_date").as("last_line_date"),
-                count(when(sale, lit(1))).as("sale_lines"),
-                windowOrders(sale, age, 0, 30).as("orders_30d"),
-                windowOrders(sale, age, 0, 90).as("orders_90d"),
-                windowOrders(sale, age, 0, 180).as("orders_180d"),
-                windowOrders(sale, age, 90, 180).as("orders_prior_90d"),
-                windowSpend(sale, age, 0, 30).as("spend_30d"),
-                windowSpend(sale, age, 0, 90).as("spend_90d"),
-                windowSpend(sale, age, 0, 180).as("spend_180d"),
-                windowSpend(sale, age, 90, 180).as("spend_prior_90d"));
-    Dataset<Row> summary = ClvSummary.summarize(lines, cutoff.minusDays(1), unit);
+    Map<String, Column> activity = new LinkedHashMap<>();
+    activity.put("last_line_date", max("order_date"));
+    activity.put("sale_lines", sum("sale_lines"));
+    for (int[] w : WINDOWS) {
+      Column in = age.gt(w[0]).and(age.leq(w[1]));
+      String suffix = (w[0] == 0 ? "" : "prior_") + (w[1] - w[0]) + "d";
+      activity.put("orders_" + suffix, coalesce(sum(when(in, col("new_orders"))), lit(0L)));
+      activity.put(
+          "spend_" + suffix, coalesce(sum(when(in, col("sales"))).cast("double"), lit(0.0)));
+    }
     UserDefinedFunction pAlive =
         functions.udf(
             (UDF3<Double, Double, Double, Double>) bg::probabilityAlive, DataTypes.DoubleType);
@@ -136,12 +125,18 @@ public final class ChurnFeatures {
             (UDF3<Double, Double, Double, Double>)
                 (x, tx, tt) -> bg.expectedPurchases(horizonUnits, x, tx, tt),
             DataTypes.DoubleType);
-    Dataset<Row> bgnbd =
-        summary.select(
-            col("customer_id"),
-            pAlive.apply(col("frequency"), col("recency"), col("t")).as("p_alive"),
-            expected.apply(col("frequency"), col("recency"), col("t")).as("expected_purchases"));
-    Dataset<Row> joined = base.join(activity, "customer_id").join(bgnbd, "customer_id");
+    Column[] xtT = {
+      ClvSummary.repeatPurchases(col("purchase_days")),
+      ClvSummary.recency(col("first_purchase_date"), col("last_purchase_date"), unit),
+      ClvSummary.age(col("first_purchase_date"), cutoff.minusDays(1), unit)
+    };
+    Dataset<Row> joined =
+        CustomerFeatures.fromDays(days, cutoff, activity)
+            .where(
+                col("last_purchase_date")
+                    .geq(lit(java.sql.Date.valueOf(cutoff.minusDays(lookbackDays)))))
+            .withColumn("p_alive", pAlive.apply(xtT))
+            .withColumn("expected_purchases", expected.apply(xtT));
     List<Column> out = new ArrayList<>();
     out.add(col("customer_id"));
     out.add(lit(t).as("cutoff"));
@@ -155,6 +150,9 @@ public final class ChurnFeatures {
     return joined.select(out.toArray(new Column[0]));
   }
 
+  /** Activity windows by age in days: (from, to], ages 1 … 30, 1 … 90, 1 … 180, 91 … 180. */
+  private static final int[][] WINDOWS = {{0, 30}, {0, 90}, {0, 180}, {90, 180}};
+
   private static Column feature(String name) {
     return switch (name) {
       case "recency_gap_ratio" ->
@@ -167,28 +165,15 @@ public final class ChurnFeatures {
     };
   }
 
-  /** Distinct sale orders dated T − to … T − from − 1 (age in (from, to] days). */
-  private static Column windowOrders(Column sale, Column age, int from, int to) {
-    return countDistinct(when(sale.and(age.gt(from)).and(age.leq(to)), col("order_id")));
-  }
-
-  /** Sales dated T − to … T − from − 1. */
-  private static Column windowSpend(Column sale, Column age, int from, int to) {
-    return coalesce(
-        sum(when(sale.and(age.gt(from)).and(age.leq(to)), col("amount"))).cast("double"), lit(0.0));
-  }
-
   /**
    * Labels at {@code cutoff}: adds {@code churned} (1.0 when the customer has no sale on the {@code
    * horizonDays} days from the cutoff on, 0.0 otherwise) to the features.
    */
   public static Dataset<Row> label(
-      Dataset<Row> features, Dataset<Row> lines, LocalDate cutoff, int horizonDays) {
+      Dataset<Row> features, Dataset<Row> days, LocalDate cutoff, int horizonDays) {
     Dataset<Row> buyers =
-        lines
-            .where(
-                functions
-                    .not(col("is_return"))
+        days.where(
+                CustomerDays.purchase()
                     .and(col("order_date").geq(lit(java.sql.Date.valueOf(cutoff))))
                     .and(
                         col("order_date")

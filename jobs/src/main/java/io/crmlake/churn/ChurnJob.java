@@ -4,9 +4,11 @@ import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.pmod;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -23,6 +25,7 @@ import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.common.spark.Parallel;
+import io.crmlake.features.CustomerDays;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -100,13 +103,25 @@ public final class ChurnJob implements Job<ChurnResult> {
   public Outputs<ChurnResult> compute(RunContext ctx) {
     Lake lake = ctx.lake();
     ctx.phase("training set");
-    Dataset<Row> lines = ctx.persist(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)));
-    Row span = lines.agg(min("order_date"), max("order_date")).first();
+    // Every cutoff's features, the BG/NBD fits, labels and lifecycle stages come from one compact
+    // aggregate of silver per customer and day, computed once.
+    Dataset<Row> days =
+        ctx.persist(CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS))));
+    Row span =
+        days.agg(min("order_date"), max("order_date"), count(lit(1)), countDistinct("customer_id"))
+            .first();
     if (span.isNullAt(0)) {
       throw new ConfigError("silver.transactions has no customer transactions: nothing to model");
     }
     LocalDate first = span.getDate(0).toLocalDate();
     LocalDate last = span.getDate(1).toLocalDate();
+    long customers = span.getLong(3);
+    LOG.info(
+        "{} customers with lines on {} customer days, {} to {}",
+        customers,
+        span.getLong(2),
+        first,
+        last);
 
     Outputs.Builder<ChurnResult> out;
     ChurnRegistry.Saved model;
@@ -114,7 +129,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     List<Row> metricRows = new ArrayList<>();
     List<Row> importanceRows = new ArrayList<>();
     if (mode != Mode.SCORE) {
-      Trained t = train(ctx, lake, lines, first, last, metricRows, importanceRows);
+      Trained t = train(ctx, lake, days, customers, first, last, metricRows, importanceRows);
       model = t.saved();
       training = Optional.of(t.summary());
     } else {
@@ -132,7 +147,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     if (mode != Mode.TRAIN) {
       ctx.phase("scoring");
       asOf = settings.scoreAsOf().orElse(last.plusDays(1));
-      scores = ctx.persist(score(lines, asOf, model));
+      scores = ctx.persist(score(days, asOf, model));
       Row totals = scores.agg(count(lit(1)), avg("churn_probability")).first();
       if (totals.getLong(0) == 0) {
         throw ConfigError.invalid(
@@ -180,11 +195,14 @@ public final class ChurnJob implements Job<ChurnResult> {
   private Trained train(
       RunContext ctx,
       Lake lake,
-      Dataset<Row> lines,
+      Dataset<Row> allDays,
+      long customers,
       LocalDate first,
       LocalDate last,
       List<Row> metricRows,
       List<Row> importanceRows) {
+    Population population = population(ctx, allDays, customers);
+    Dataset<Row> days = population.days();
     List<LocalDate> cutoffs = Cutoffs.of(settings, first, last);
     LocalDate holdoutCutoff = cutoffs.get(cutoffs.size() - 1);
     LOG.info(
@@ -193,18 +211,18 @@ public final class ChurnJob implements Job<ChurnResult> {
     BgNbd bg = null;
     for (LocalDate c : cutoffs) {
       // Each cutoff sees the previous cutoff's data and the lines since: its fit starts there.
-      bg = ChurnFeatures.fitBgNbd(lines, c, settings.clv(), bg);
+      bg = ChurnFeatures.fitBgNbd(days, c, settings.clv(), bg);
       LOG.info("cutoff {}: BG/NBD on the data before it: {}", c, bg);
       Dataset<Row> labelled =
           ChurnFeatures.label(
               ChurnFeatures.at(
-                  lines,
+                  days,
                   c,
                   settings.lookbackDays(),
                   bg,
                   settings.horizonUnits(),
                   settings.clv().timeUnit()),
-              lines,
+              days,
               c,
               settings.horizonDays());
       stacked = stacked == null ? labelled : stacked.unionByName(labelled);
@@ -478,6 +496,8 @@ public final class ChurnJob implements Job<ChurnResult> {
     ChurnResult.Training t =
         new ChurnResult.Training(
             String.join("; ", perCutoff),
+            population.customers(),
+            population.training(),
             holdoutCutoff,
             trainRows,
             holdoutRows,
@@ -487,6 +507,41 @@ public final class ChurnJob implements Job<ChurnResult> {
             chosen.brier(),
             chosen.calibrationError());
     return new Trained(new ChurnRegistry.Saved(card, chosen.model()), t);
+  }
+
+  /** The customers training uses and their days. */
+  private record Population(long customers, long training, Dataset<Row> days) {}
+
+  /**
+   * Every customer, or with more than {@code churn.training-customers} a fixed sample of about that
+   * many: those whose hash of id (and seed) falls in the first share of the hash range. The same
+   * customers at every cutoff and in every run over the same customers.
+   */
+  private Population population(RunContext ctx, Dataset<Row> days, long customers) {
+    long limit = settings.trainingCustomers();
+    if (limit == 0 || customers <= limit) {
+      LOG.info("training on all {} customers", customers);
+      return new Population(customers, customers, days);
+    }
+    Dataset<Row> sample = ctx.persist(trainingSample(days, customers, limit, settings.seed()));
+    long training = sample.agg(countDistinct("customer_id")).first().getLong(0);
+    LOG.info(
+        "training on {} of {} customers (churn.training-customers = {}: a fixed sample by id hash)",
+        training,
+        customers,
+        limit);
+    return new Population(customers, training, sample);
+  }
+
+  /**
+   * The rows of the customers whose hash of id and seed falls in the first {@code limit /
+   * customers} of the hash range: about {@code limit} of {@code customers}, with all their rows.
+   */
+  static Dataset<Row> trainingSample(Dataset<Row> rows, long customers, long limit, long seed) {
+    long buckets = 1_000_000L;
+    long kept = Math.max(1, Math.round((double) limit / customers * buckets));
+    Column hash = xxhash64(lit("churn.training-customers"), col("customer_id"), lit(seed));
+    return rows.where(pmod(hash, lit(buckets)).lt(kept));
   }
 
   /**
@@ -586,14 +641,14 @@ public final class ChurnJob implements Job<ChurnResult> {
    * Scores the customers active as of {@code asOf}: calibrated probability, risk band, decile,
    * reasons and lifecycle stage, with the model's version.
    */
-  Dataset<Row> score(Dataset<Row> lines, LocalDate asOf, ChurnRegistry.Saved model) {
+  Dataset<Row> score(Dataset<Row> days, LocalDate asOf, ChurnRegistry.Saved model) {
     // From the configured starts, never from a training run's fit: a score-only run of the same
     // date must give the same scores as a train-and-score run.
-    BgNbd bg = ChurnFeatures.fitBgNbd(lines, asOf, settings.clv());
+    BgNbd bg = ChurnFeatures.fitBgNbd(days, asOf, settings.clv());
     LOG.info("scoring as of {}: BG/NBD on the data before it: {}", asOf, bg);
     Dataset<Row> features =
         ChurnFeatures.at(
-            lines,
+            days,
             asOf,
             settings.lookbackDays(),
             bg,
@@ -616,7 +671,7 @@ public final class ChurnJob implements Job<ChurnResult> {
       band = band == null ? when(cond, b.name()) : band.when(cond, b.name());
     }
     Dataset<Row> withStages =
-        scored.join(Lifecycle.stages(lines, asOf, settings.lifecycle()), "customer_id");
+        scored.join(Lifecycle.stages(days, asOf, settings.lifecycle()), "customer_id");
     return withStages
         .withColumn("risk_decile", ChurnEvaluation.decile(withStages, ChurnModels.PROBABILITY))
         .select(

@@ -25,6 +25,9 @@ public record ChurnResult(
    * @param cutoffs per cutoff: customers, churn rate and the latest line any feature row used
    *     (always before the cutoff: the run checks it), e.g. "2024-03-01: 812 customers, 31.2 %
    *     churned, latest line 2024-02-29"
+   * @param customers customers with lines in silver
+   * @param trainingCustomers of them, the customers training used (all, or the {@code
+   *     churn.training-customers} sample)
    * @param holdoutCutoff the latest labelled cutoff
    * @param trainRows rows of the earlier cutoffs
    * @param holdoutRows rows of the holdout cutoff
@@ -36,6 +39,8 @@ public record ChurnResult(
    */
   public record Training(
       String cutoffs,
+      long customers,
+      long trainingCustomers,
       LocalDate holdoutCutoff,
       long trainRows,
       long holdoutRows,

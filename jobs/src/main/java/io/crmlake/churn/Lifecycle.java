@@ -9,12 +9,11 @@ import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.when;
 
-import io.crmlake.features.CustomerFeatures;
+import io.crmlake.features.CustomerDays;
 import java.time.LocalDate;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * Customer-relationship lifecycle stages (after Dwyer, Schurr and Oh, "Developing Buyer-Seller
@@ -50,16 +49,15 @@ public final class Lifecycle {
       double declineRecencyRatio) {}
 
   /**
-   * Per customer with a sale before {@code asOf}: {@code lifecycle_stage}, {@code left_stage} and
-   * {@code churn_type} (both null unless churned).
+   * Per customer with a sale before {@code asOf}, from {@link CustomerDays}: {@code
+   * lifecycle_stage}, {@code left_stage} and {@code churn_type} (both null unless churned).
    */
-  public static Dataset<Row> stages(Dataset<Row> lines, LocalDate asOf, Thresholds th) {
+  public static Dataset<Row> stages(Dataset<Row> customerDays, LocalDate asOf, Thresholds th) {
     int w = th.trendWindowDays();
     Dataset<Row> days =
-        CustomerFeatures.before(lines, asOf)
-            .where(functions.not(col("is_return")))
-            .select(col("customer_id"), col("order_date"))
-            .distinct();
+        CustomerDays.before(customerDays, asOf)
+            .where(CustomerDays.purchase())
+            .select(col("customer_id"), col("order_date"));
     Dataset<Row> span =
         days.groupBy("customer_id")
             .agg(min("order_date").as("first_day"), max("order_date").as("last_day"));

@@ -10,8 +10,10 @@ import static org.apache.spark.sql.functions.min_by;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.crmlake.features.CustomerDays;
 import io.crmlake.features.CustomerFeatures;
 import java.time.LocalDate;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
@@ -32,29 +34,32 @@ public final class ClvSummary {
 
   public static Dataset<Row> summarize(
       Dataset<Row> transactions, LocalDate end, ClvSettings.TimeUnit unit) {
-    Dataset<Row> days =
-        CustomerFeatures.before(transactions, end.plusDays(1))
-            .where(functions.not(col("is_return")))
-            .groupBy(col("customer_id"), col("order_date"))
-            .agg(sum(col("amount")).cast("double").as("value"));
-    return days.groupBy("customer_id")
+    return fromDays(
+        CustomerDays.sums(CustomerFeatures.before(transactions, end.plusDays(1))), end, unit);
+  }
+
+  /**
+   * The summary up to and including {@code end} from {@link CustomerDays} (or their {@link
+   * CustomerDays#sums}), which may run past {@code end}.
+   */
+  public static Dataset<Row> fromDays(Dataset<Row> days, LocalDate end, ClvSettings.TimeUnit unit) {
+    Column value = col("sales").cast("double");
+    return CustomerDays.before(days, end.plusDays(1))
+        .where(CustomerDays.purchase())
+        .groupBy("customer_id")
         .agg(
             min("order_date").as("first_purchase_date"),
             max("order_date").as("last_purchase_date"),
             count(lit(1)).as("purchase_days"),
-            sum("value").as("total_value"),
-            min_by(col("value"), col("order_date")).as("first_purchase_value"))
+            sum(value).as("total_value"),
+            min_by(value, col("order_date")).as("first_purchase_value"))
         .select(
             col("customer_id"),
             col("first_purchase_date"),
             col("last_purchase_date"),
-            col("purchase_days").minus(1).cast("double").as("frequency"),
-            datediff(col("last_purchase_date"), col("first_purchase_date"))
-                .divide(unit.days)
-                .as("recency"),
-            datediff(lit(java.sql.Date.valueOf(end)), col("first_purchase_date"))
-                .divide(unit.days)
-                .as("t"),
+            repeatPurchases(col("purchase_days")).as("frequency"),
+            recency(col("first_purchase_date"), col("last_purchase_date"), unit).as("recency"),
+            age(col("first_purchase_date"), end, unit).as("t"),
             when(
                     col("purchase_days").gt(1),
                     col("total_value")
@@ -62,6 +67,22 @@ public final class ClvSummary {
                         .divide(col("purchase_days").minus(1)))
                 .as("monetary_value"),
             col("first_purchase_value"));
+  }
+
+  /** x: the repeat purchases of a customer with {@code purchaseDays} purchase days. */
+  public static Column repeatPurchases(Column purchaseDays) {
+    return purchaseDays.minus(1).cast("double");
+  }
+
+  /** t_x: first to last purchase, in the time unit. */
+  public static Column recency(
+      Column firstPurchase, Column lastPurchase, ClvSettings.TimeUnit unit) {
+    return datediff(lastPurchase, firstPurchase).divide(unit.days);
+  }
+
+  /** T: first purchase to {@code end}, in the time unit. */
+  public static Column age(Column firstPurchase, LocalDate end, ClvSettings.TimeUnit unit) {
+    return datediff(lit(java.sql.Date.valueOf(end)), firstPurchase).divide(unit.days);
   }
 
   /** Purchase days per customer in (from, to]: the holdout's actual repeat purchases. */

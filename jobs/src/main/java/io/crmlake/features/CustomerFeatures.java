@@ -1,7 +1,7 @@
 package io.crmlake.features;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.datediff;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
@@ -10,10 +10,12 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * Behaviour features per customer as of a date, from {@code silver.transactions}: the one
@@ -52,44 +54,59 @@ public final class CustomerFeatures {
    * is_return}.
    */
   public static Dataset<Row> compute(Dataset<Row> transactions, LocalDate asOf) {
-    Column sale = functions.not(col("is_return"));
+    return fromDays(CustomerDays.of(before(transactions, asOf)), asOf, Map.of());
+  }
+
+  /**
+   * Features per customer as of {@code asOf} from {@link CustomerDays} (which may run past {@code
+   * asOf}: only the days before it are used), with {@code extra} aggregates over the same days
+   * appended under their names: one pass over the days for both.
+   */
+  public static Dataset<Row> fromDays(
+      Dataset<Row> days, LocalDate asOf, Map<String, Column> extra) {
+    Column purchase = CustomerDays.purchase();
     Column asOfDate = lit(java.sql.Date.valueOf(asOf));
+    List<Column> aggs = new ArrayList<>();
+    aggs.add(max(when(purchase, col("order_date"))).as("last_purchase_date"));
+    aggs.add(sum(col("new_orders")).as("frequency"));
+    aggs.add(count(when(purchase, lit(1))).as("purchase_days"));
+    aggs.add(sum(col("net")).cast("double").as("monetary"));
+    aggs.add(sum(col("sales")).cast("double").as("gross_sales"));
+    aggs.add(sum(col("sales").minus(col("net"))).cast("double").as("returned_amount"));
+    aggs.add(sum(col("new_categories")).as("distinct_categories"));
+    extra.forEach((name, agg) -> aggs.add(agg.as(name)));
     Dataset<Row> perCustomer =
-        before(transactions, asOf)
+        CustomerDays.before(days, asOf)
             .groupBy("customer_id")
             .agg(
-                min(when(sale, col("order_date"))).as("first_purchase_date"),
-                max(when(sale, col("order_date"))).as("last_purchase_date"),
-                countDistinct(when(sale, col("order_id"))).as("frequency"),
-                countDistinct(when(sale, col("order_date"))).as("purchase_days"),
-                sum(col("amount")).cast("double").as("monetary"),
-                sum(when(sale, col("amount")).otherwise(lit(0))).cast("double").as("gross_sales"),
-                sum(when(sale, lit(0)).otherwise(functions.negate(col("amount"))))
-                    .cast("double")
-                    .as("returned_amount"),
-                countDistinct(when(sale, col("category"))).as("distinct_categories"))
+                min(when(purchase, col("order_date"))).as("first_purchase_date"),
+                aggs.toArray(new Column[0]))
             .where(col("frequency").gt(0));
-    return perCustomer.select(
-        col("customer_id"),
-        asOfDate.as("as_of_date"),
-        col("first_purchase_date"),
-        col("last_purchase_date"),
-        datediff(asOfDate, col("last_purchase_date")).as("recency_days"),
-        col("frequency"),
-        col("purchase_days"),
-        col("monetary"),
-        col("gross_sales"),
-        col("returned_amount"),
-        datediff(asOfDate, col("first_purchase_date")).as("tenure_days"),
-        col("monetary").divide(col("frequency")).as("avg_order_value"),
-        when(
-                col("purchase_days").gt(1),
-                datediff(col("last_purchase_date"), col("first_purchase_date"))
-                    .divide(col("purchase_days").minus(1)))
-            .as("avg_gap_days"),
-        col("distinct_categories"),
-        when(col("gross_sales").gt(0), col("returned_amount").divide(col("gross_sales")))
-            .otherwise(lit(0.0))
-            .as("return_rate"));
+    List<Column> out =
+        new ArrayList<>(
+            List.of(
+                col("customer_id"),
+                asOfDate.as("as_of_date"),
+                col("first_purchase_date"),
+                col("last_purchase_date"),
+                datediff(asOfDate, col("last_purchase_date")).as("recency_days"),
+                col("frequency"),
+                col("purchase_days"),
+                col("monetary"),
+                col("gross_sales"),
+                col("returned_amount"),
+                datediff(asOfDate, col("first_purchase_date")).as("tenure_days"),
+                col("monetary").divide(col("frequency")).as("avg_order_value"),
+                when(
+                        col("purchase_days").gt(1),
+                        datediff(col("last_purchase_date"), col("first_purchase_date"))
+                            .divide(col("purchase_days").minus(1)))
+                    .as("avg_gap_days"),
+                col("distinct_categories"),
+                when(col("gross_sales").gt(0), col("returned_amount").divide(col("gross_sales")))
+                    .otherwise(lit(0.0))
+                    .as("return_rate")));
+    extra.keySet().forEach(name -> out.add(col(name)));
+    return perCustomer.select(out.toArray(new Column[0]));
   }
 }

@@ -14,6 +14,7 @@ import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.spark.ShufflePartitions;
 import io.crmlake.common.spark.SparkSessions;
+import io.crmlake.features.CustomerDays;
 import io.crmlake.publish.EmbeddedServer;
 import io.crmlake.publish.PublishSettings;
 import io.crmlake.segments.SegmentsSettings;
@@ -409,7 +410,8 @@ public final class PipelineBench {
    * data's end), built before the reference is timed and cached.
    */
   static Dataset<Row> bareChurnTrainingSet(Lake lake, ChurnSettings s) {
-    Dataset<Row> lines = ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)).cache();
+    Dataset<Row> lines =
+        CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS))).cache();
     LocalDate last = lines.agg(functions.max("order_date")).first().getDate(0).toLocalDate();
     LocalDate cutoff = last.plusDays(1).minusDays(s.horizonDays());
     BgNbd bg = ChurnFeatures.fitBgNbd(lines, cutoff, s.clv());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.crmlake.clv.BgNbd;
 import io.crmlake.clv.ClvSettings;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.features.CustomerDays;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -97,8 +98,9 @@ class ChurnFixtureTest extends SparkTestBase {
   void labelsFollowTheWindowAndThePopulation() {
     Dataset<Row> lines = labelFixture();
     Dataset<Row> features =
-        ChurnFeatures.at(lines, T, 365, BG, 30 / 7.0, ClvSettings.TimeUnit.WEEK);
-    Map<String, Row> labelled = byCustomer(ChurnFeatures.label(features, lines, T, 30));
+        ChurnFeatures.at(CustomerDays.of(lines), T, 365, BG, 30 / 7.0, ClvSettings.TimeUnit.WEEK);
+    Map<String, Row> labelled =
+        byCustomer(ChurnFeatures.label(features, CustomerDays.of(lines), T, 30));
     assertEquals(java.util.Set.of("A", "B", "E", "G"), labelled.keySet());
     assertEquals(0.0, labelled.get("A").<Double>getAs("churned"));
     assertEquals(1.0, labelled.get("B").<Double>getAs("churned"));
@@ -110,7 +112,8 @@ class ChurnFixtureTest extends SparkTestBase {
   void featuresOfOneCustomerWorkedByHand() {
     Map<String, Row> f =
         byCustomer(
-            ChurnFeatures.at(labelFixture(), T, 365, BG, 30 / 7.0, ClvSettings.TimeUnit.WEEK));
+            ChurnFeatures.at(
+                CustomerDays.of(labelFixture()), T, 365, BG, 30 / 7.0, ClvSettings.TimeUnit.WEEK));
     Row a = f.get("A");
     Map<String, Double> expected = new HashMap<>();
     expected.put("recency_days", 46.0);
@@ -211,7 +214,8 @@ class ChurnFixtureTest extends SparkTestBase {
     }
     Lifecycle.Thresholds th = new Lifecycle.Thresholds(90, 2, 180, 1.5, 0.67, 2.0);
     Map<String, Row> s =
-        byCustomer(Lifecycle.stages(lines(rows), LocalDate.parse("2024-07-01"), th));
+        byCustomer(
+            Lifecycle.stages(CustomerDays.of(lines(rows)), LocalDate.parse("2024-07-01"), th));
     assertEquals("churned", s.get("quitter").getAs("lifecycle_stage"));
     assertEquals("exploration", s.get("quitter").getAs("left_stage"));
     assertEquals("early_quitter", s.get("quitter").getAs("churn_type"));

@@ -16,6 +16,7 @@ import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.features.CustomerDays;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,6 +139,37 @@ class ChurnJobTest extends SparkTestBase {
     double churned = counted.getLong(0) - counted.getLong(1);
     assertEquals(churned / counted.getLong(0), chosen.<Double>getAs("holdout_churn_rate"), 1e-12);
     assertTrue(trained.training().get().cutoffs().contains("latest line"));
+    long customers = spark.sql("SELECT count(DISTINCT customer_id) FROM tx").first().getLong(0);
+    assertEquals(customers, trained.training().get().customers());
+    assertEquals(
+        customers, trained.training().get().trainingCustomers(), "no sample below the limit");
+  }
+
+  /**
+   * Above {@code churn.training-customers}, training keeps about that many customers (here 1,000 of
+   * the lake's, within four binomial standard deviations) with every one of their days, the same
+   * customers on every call.
+   */
+  @Test
+  @Order(3)
+  void aTrainingSampleKeepsAboutTheLimitWithAllTheirDays() {
+    Dataset<Row> days =
+        CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS))).cache();
+    long customers = days.select("customer_id").distinct().count();
+    Dataset<Row> sample = ChurnJob.trainingSample(days, customers, 1000, 42).cache();
+    Dataset<Row> kept = sample.select("customer_id").distinct();
+    long n = kept.count();
+    double p = 1000.0 / customers;
+    assertEquals(1000, n, 4 * Math.sqrt(customers * p * (1 - p)), "customers kept of " + customers);
+    DatasetAssert.assertSameRows(days.join(kept, "customer_id"), sample);
+    DatasetAssert.assertSameRows(sample, ChurnJob.trainingSample(days, customers, 1000, 42));
+    long otherSeed =
+        ChurnJob.trainingSample(days, customers, 1000, 43)
+            .join(sample, new String[] {"customer_id", "order_date"})
+            .count();
+    assertTrue(otherSeed < sample.count(), "another seed draws other customers");
+    sample.unpersist();
+    days.unpersist();
   }
 
   /**
@@ -179,7 +211,12 @@ class ChurnJobTest extends SparkTestBase {
       double e = c.expectedPurchases(26, h[0], h[1], h[2]);
       assertEquals(e, w.expectedPurchases(26, h[0], h[1], h[2]), 1e-4 * Math.max(1, e));
     }
-    assertEquals(w, ChurnFeatures.fitBgNbd(lines, t, clv, BgNbd.of(near)));
+    // The churn job's path (customer days) reaches the same fit, up to the order of the sums.
+    double[] viaDays =
+        ChurnFeatures.fitBgNbd(CustomerDays.of(lines), t, clv, BgNbd.of(near)).toArray();
+    for (int i = 0; i < viaDays.length; i++) {
+      assertEquals(warm.params()[i], viaDays[i], 1e-9 * warm.params()[i], BgNbd.NAMES[i]);
+    }
     // A start that cannot converge falls back to the configured starts: the cold fit, exactly.
     double[] nowhere = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
     assertEquals(
@@ -223,16 +260,20 @@ class ChurnJobTest extends SparkTestBase {
                 added.withColumn(
                     "customer_id", functions.concat(col("customer_id"), functions.lit("-x"))));
     ClvSettings clv = ClvSettings.from(config);
-    BgNbd original = ChurnFeatures.fitBgNbd(lines, t, clv);
-    BgNbd other = ChurnFeatures.fitBgNbd(mutated, t, clv);
+    Dataset<Row> days = CustomerDays.of(lines).cache();
+    Dataset<Row> mutatedDays = CustomerDays.of(mutated).cache();
+    BgNbd original = ChurnFeatures.fitBgNbd(days, t, clv);
+    BgNbd other = ChurnFeatures.fitBgNbd(mutatedDays, t, clv);
     double[] a = original.toArray();
     double[] b = other.toArray();
     for (int i = 0; i < a.length; i++) {
       assertEquals(a[i], b[i], 1e-6 * Math.abs(a[i]), BgNbd.NAMES[i]);
     }
     DatasetAssert.assertSameRows(
-        ChurnFeatures.at(lines, t, 365, original, 180 / 7.0, clv.timeUnit()),
-        ChurnFeatures.at(mutated, t, 365, original, 180 / 7.0, clv.timeUnit()));
+        ChurnFeatures.at(days, t, 365, original, 180 / 7.0, clv.timeUnit()),
+        ChurnFeatures.at(mutatedDays, t, 365, original, 180 / 7.0, clv.timeUnit()));
+    days.unpersist();
+    mutatedDays.unpersist();
     lines.unpersist();
   }
 
