@@ -83,7 +83,11 @@ public final class ClvModels {
             ? summary.groupBy(cols).agg(count(lit(1)).cast("double").as("weight"))
             : summary.select(cols).withColumn("weight", lit(1.0));
     int n = columns.length;
+    // One partition per core: every optimiser iteration is a Spark job over these rows, and the
+    // shuffle's partition count (sized for the order lines) would make it hundreds of tiny tasks.
+    int partitions = Math.max(1, summary.sparkSession().sparkContext().defaultParallelism());
     return weighted
+        .coalesce(partitions)
         .javaRDD()
         .map(
             r -> {
