@@ -40,6 +40,13 @@ import org.apache.spark.sql.types.DataTypes;
 public final class ChurnFeatures {
   private ChurnFeatures() {}
 
+  /**
+   * The version of the features' definitions: a model is only scored with the features it was
+   * trained on. 2: the orders in a window are the orders whose first sale line is in it (1: any
+   * sale line).
+   */
+  public static final int VERSION = 2;
+
   /** The model's features, in the order of the feature vector. */
   public static final List<String> NAMES =
       List.of(
@@ -83,9 +90,13 @@ public final class ChurnFeatures {
    * ClvSettings, double[])}).
    */
   public static BgNbd fitBgNbd(Dataset<Row> days, LocalDate cutoff, ClvSettings clv, BgNbd near) {
-    Dataset<Row> summary = ClvSummary.fromDays(days, cutoff.minusDays(1), clv.timeUnit());
-    double[] from = near == null ? null : near.toArray();
-    return BgNbd.of(ClvModels.fitBgNbd(summary, clv, from).fit().params());
+    Dataset<Row> summary = ClvSummary.fromDays(days, cutoff.minusDays(1), clv.timeUnit()).cache();
+    try {
+      double[] from = near == null ? null : near.toArray();
+      return BgNbd.of(ClvModels.fitBgNbd(summary, clv, from).fit().params());
+    } finally {
+      summary.unpersist(false);
+    }
   }
 
   /**

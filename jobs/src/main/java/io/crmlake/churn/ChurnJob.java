@@ -48,16 +48,17 @@ import org.slf4j.LoggerFactory;
  * <lake>/models/churn/<version>}.
  *
  * <p>Run with {@code bin/crmlake churn} (train, then score), {@code churn train} or {@code churn
- * score}. Training labels customers (at most {@code churn.training-customers}, a fixed sample) at
- * monthly cutoffs ({@link Cutoffs}) with point-in-time features ({@link ChurnFeatures} from {@link
- * CustomerDays}, a BG/NBD fit per cutoff on the data before it), checks that no feature row used a
- * line on or after its cutoff, compares logistic regression, random forest and gradient-boosted
- * trees (each grid chosen on the training cutoffs) with two baselines on the latest cutoff, keeps
- * the best PR AUC, calibrates it (isotonic, on half of the holdout; measured on the other half) and
- * saves it. Scoring gives every customer active as of a date a calibrated probability, risk band,
- * decile, reasons and lifecycle stage ({@link Lifecycle}). Settings that matter: {@code
- * churn.horizon-days}, {@code lookback-days}, {@code cutoffs}, {@code candidates}, {@code grid},
- * {@code training-customers}, {@code risk-bands}, {@code score.*}, {@code lifecycle.*}.
+ * score}. Training labels customers (about {@code churn.training-customers} at most, a fixed
+ * sample) at monthly cutoffs ({@link Cutoffs}) with point-in-time features ({@link ChurnFeatures}
+ * from {@link CustomerDays}, a BG/NBD fit per cutoff on the data before it), checks that no feature
+ * row used a line on or after its cutoff, compares logistic regression, random forest and
+ * gradient-boosted trees (each grid chosen on the training cutoffs) with two baselines on the
+ * latest cutoff, keeps the best PR AUC, calibrates it (isotonic, on half of the holdout; measured
+ * on the other half) and saves it. Scoring gives every customer active as of a date a calibrated
+ * probability, risk band, decile, reasons and lifecycle stage ({@link Lifecycle}). Settings that
+ * matter: {@code churn.horizon-days}, {@code lookback-days}, {@code cutoffs}, {@code candidates},
+ * {@code grid}, {@code training-customers}, {@code risk-bands}, {@code score.*}, {@code
+ * lifecycle.*}.
  */
 public final class ChurnJob implements Job<ChurnResult> {
   private static final Logger LOG = LoggerFactory.getLogger(ChurnJob.class);
@@ -488,6 +489,7 @@ public final class ChurnJob implements Job<ChurnResult> {
             chosen.candidate(),
             chosen.params(),
             ChurnFeatures.NAMES,
+            ChurnFeatures.VERSION,
             medians,
             ChurnModels.top(chosenImportance, settings.reasonCandidates()),
             figures,

@@ -37,6 +37,7 @@ public final class ChurnRegistry {
    * What a saved model needs besides its pipeline, and what it scored on the holdout.
    *
    * @param features the feature columns, in vector order
+   * @param featureVersion {@link ChurnFeatures#VERSION} when trained (0: saved before versions)
    * @param medians training median of each feature (the reasons' reference point)
    * @param reasonFeatures indices of the features reasons are chosen among
    * @param metrics holdout figures: roc_auc, pr_auc, brier, log_loss, calibration_error
@@ -47,6 +48,7 @@ public final class ChurnRegistry {
       String candidate,
       Map<String, String> params,
       List<String> features,
+      int featureVersion,
       double[] medians,
       int[] reasonFeatures,
       Map<String, Double> metrics,
@@ -103,14 +105,21 @@ public final class ChurnRegistry {
     }
     PipelineModel pipeline = PipelineModel.load(dir + "/pipeline");
     List<String> trained = ChurnModels.featuresOf(pipeline);
-    if (!trained.equals(ChurnFeatures.NAMES) || !card.features().equals(ChurnFeatures.NAMES)) {
+    if (!trained.equals(ChurnFeatures.NAMES)
+        || !card.features().equals(ChurnFeatures.NAMES)
+        || card.featureVersion() != ChurnFeatures.VERSION) {
       throw new ConfigError(
           "churn model "
               + v
               + " was trained on the features "
               + (trained.equals(ChurnFeatures.NAMES) ? card.features() : trained)
-              + ", but this version of crmlake computes "
+              + " (definitions version "
+              + card.featureVersion()
+              + "), but this version of crmlake computes "
               + ChurnFeatures.NAMES
+              + " (definitions version "
+              + ChurnFeatures.VERSION
+              + ")"
               + ": train a new model with `bin/crmlake churn train`, or set"
               + " churn.score.model-version to a model trained on these features");
     }

@@ -85,9 +85,10 @@ public final class ClvModels {
     int n = columns.length;
     // One partition per core: every optimiser iteration is a Spark job over these rows, and the
     // shuffle's partition count (sized for the order lines) would make it hundreds of tiny tasks.
+    // A repartition, not a coalesce, so the aggregation before it keeps its parallelism.
     int partitions = Math.max(1, summary.sparkSession().sparkContext().defaultParallelism());
     return weighted
-        .coalesce(partitions)
+        .repartition(partitions)
         .javaRDD()
         .map(
             r -> {

@@ -22,9 +22,9 @@ import org.apache.spark.sql.functions;
  * new_categories}). So the orders before a date T are the sum of {@code new_orders} over the days
  * before T, exactly the distinct orders with a sale before T, and likewise for categories.
  *
- * <p>Columns: {@code customer_id, order_date, lines} (all lines of the day), {@code sale_lines},
- * {@code sales} (sum of the sale lines' amounts; decimal), {@code net} (sum of all amounts, returns
- * negative; decimal), {@code new_orders, new_categories}. Lines without a customer are left out.
+ * <p>Columns: {@code customer_id, order_date, sale_lines}, {@code sales} (sum of the sale lines'
+ * amounts; decimal), {@code net} (sum of all amounts, returns negative; decimal), {@code
+ * new_orders, new_categories}. Lines without a customer are left out.
  */
 public final class CustomerDays {
   private CustomerDays() {}
@@ -49,14 +49,13 @@ public final class CustomerDays {
 
   /**
    * The per-day sums of {@link #of} without the first-occurrence counts ({@code customer_id,
-   * order_date, lines, sale_lines, sales, net}): enough for the BG/NBD summary.
+   * order_date, sale_lines, sales, net}): enough for the BG/NBD summary.
    */
   public static Dataset<Row> sums(Dataset<Row> transactions) {
     return transactions
         .where(col("customer_id").isNotNull())
         .groupBy("customer_id", "order_date")
         .agg(
-            count(lit(1)).as("lines"),
             count(when(SALE, lit(1))).as("sale_lines"),
             sum(when(SALE, col("amount")).otherwise(lit(0))).as("sales"),
             sum(col("amount")).as("net"));

@@ -410,11 +410,11 @@ public final class PipelineBench {
    * data's end), built before the reference is timed and cached.
    */
   static Dataset<Row> bareChurnTrainingSet(Lake lake, ChurnSettings s) {
-    Dataset<Row> lines =
+    Dataset<Row> days =
         CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS))).cache();
-    LocalDate last = lines.agg(functions.max("order_date")).first().getDate(0).toLocalDate();
+    LocalDate last = days.agg(functions.max("order_date")).first().getDate(0).toLocalDate();
     LocalDate cutoff = last.plusDays(1).minusDays(s.horizonDays());
-    BgNbd bg = ChurnFeatures.fitBgNbd(lines, cutoff, s.clv());
+    BgNbd bg = ChurnFeatures.fitBgNbd(days, cutoff, s.clv());
     double horizonUnits = s.horizonDays() / (double) s.clv().timeUnit().days;
     Dataset<Row> train =
         new VectorAssembler()
@@ -424,8 +424,8 @@ public final class PipelineBench {
             .transform(
                 ChurnFeatures.label(
                         ChurnFeatures.at(
-                            lines, cutoff, s.lookbackDays(), bg, horizonUnits, s.clv().timeUnit()),
-                        lines,
+                            days, cutoff, s.lookbackDays(), bg, horizonUnits, s.clv().timeUnit()),
+                        days,
                         cutoff,
                         s.horizonDays())
                     .na()
@@ -433,7 +433,7 @@ public final class PipelineBench {
             .select("features", "churned")
             .cache();
     train.count();
-    lines.unpersist();
+    days.unpersist();
     return train;
   }
 

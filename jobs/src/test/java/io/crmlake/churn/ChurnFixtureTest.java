@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * E         2024-02-20, return 2024-03-10                      churned: a return is no purchase
  * F         2023-03-01 only                                    not in the population (lookback)
  * G         2023-03-02 only                                    churned; first day of the lookback
+ * H         order h1: lines on 2023-11-22 and 2024-01-01       churned
  * </pre>
  *
  * A's features at T: last purchase 2024-01-15, so recency 46 days; orders 2 on 2 days; net spend 50
@@ -45,6 +46,11 @@ import org.junit.jupiter.api.Test;
  * 182 days back); the 90 days before that nothing, so trends +1 order, +40; return rate 10/90; 2
  * categories; 3 sale lines / 2 orders = 1.5 lines per basket; latest line used: the return of
  * 02-20. BG/NBD (x, t_x, T) in weeks: (1, 136/7, 181/7), T ending on 2024-02-29.
+ *
+ * <p>H's one order has lines 100 and 60 days before T: it counts on the day of its first sale line,
+ * so it is 1 order in the last 180 days and in the 90 before the last 90, none in the last 90
+ * (trend −1), while its spend falls where its lines do: 20 in the last 90 days, 50 in 180, trend 20
+ * − 30 = −10.
  */
 class ChurnFixtureTest extends SparkTestBase {
   static final StructType LINES =
@@ -83,7 +89,9 @@ class ChurnFixtureTest extends SparkTestBase {
             line("E", "e0", "2024-02-20", "20.00", "x"),
             line("E", "er", "2024-03-10", "-20.00", "x"),
             line("F", "f0", "2023-03-01", "20.00", "x"),
-            line("G", "g0", "2023-03-02", "20.00", "x")));
+            line("G", "g0", "2023-03-02", "20.00", "x"),
+            line("H", "h1", "2023-11-22", "30.00", "x"),
+            line("H", "h1", "2024-01-01", "20.00", "x")));
   }
 
   static Map<String, Row> byCustomer(Dataset<Row> d) {
@@ -101,7 +109,8 @@ class ChurnFixtureTest extends SparkTestBase {
         ChurnFeatures.at(CustomerDays.of(lines), T, 365, BG, 30 / 7.0, ClvSettings.TimeUnit.WEEK);
     Map<String, Row> labelled =
         byCustomer(ChurnFeatures.label(features, CustomerDays.of(lines), T, 30));
-    assertEquals(java.util.Set.of("A", "B", "E", "G"), labelled.keySet());
+    assertEquals(java.util.Set.of("A", "B", "E", "G", "H"), labelled.keySet());
+    assertEquals(1.0, labelled.get("H").<Double>getAs("churned"));
     assertEquals(0.0, labelled.get("A").<Double>getAs("churned"));
     assertEquals(1.0, labelled.get("B").<Double>getAs("churned"));
     assertEquals(1.0, labelled.get("E").<Double>getAs("churned"));
@@ -141,6 +150,19 @@ class ChurnFixtureTest extends SparkTestBase {
     for (String name : ChurnFeatures.NAMES) {
       assertEquals(expected.get(name), a.<Double>getAs(name), 1e-9, name);
     }
+    Row h = f.get("H");
+    Map<String, Double> windows =
+        Map.of(
+            "frequency", 1.0,
+            "purchase_days", 2.0,
+            "orders_30d", 0.0,
+            "orders_90d", 0.0,
+            "orders_180d", 1.0,
+            "order_trend_90d", -1.0,
+            "spend_90d", 20.0,
+            "spend_180d", 50.0,
+            "spend_trend_90d", -10.0);
+    windows.forEach((name, value) -> assertEquals(value, h.<Double>getAs(name), 1e-9, "H " + name));
     assertEquals(java.sql.Date.valueOf("2024-02-20"), a.getAs("last_line_date"));
     assertEquals(java.sql.Date.valueOf(T), a.getAs("cutoff"));
     // One purchase day: ratio 1, the single-day flag, and P(alive) 1 (BG/NBD without repeats).

@@ -386,5 +386,44 @@ class ChurnJobTest extends SparkTestBase {
         e.getMessage().contains("churn model tampered was trained on the features"),
         e.getMessage());
     assertTrue(e.getMessage().contains("bin/crmlake churn train"), e.getMessage());
+    // The same feature names under older definitions (or a card saved before versions) too.
+    String original = Files.readString(saved.resolve("model.json"));
+    assertTrue(original.contains("\"featureVersion\" : " + ChurnFeatures.VERSION), original);
+    Files.writeString(
+        card,
+        original.replace(
+            "\"featureVersion\" : " + ChurnFeatures.VERSION, "\"featureVersion\" : 1"));
+    ConfigError older =
+        assertThrows(
+            ConfigError.class,
+            () ->
+                Jobs.churn(
+                    lake,
+                    config(dir, settings("churn.score.model-version=tampered")),
+                    ChurnJob.Mode.SCORE));
+    assertTrue(older.getMessage().contains("(definitions version 1)"), older.getMessage());
+  }
+
+  /**
+   * A run over more customers than {@code churn.training-customers} trains on the sample (about
+   * 1,000 of the lake's, with every cutoff's population drawn from them) and still scores everyone.
+   * Last: it saves a newer model.
+   */
+  @Test
+  @Order(7)
+  void aRunAboveTheLimitTrainsOnTheSampleAndScoresEveryone() {
+    ChurnResult full = trained;
+    ChurnResult sampled = Jobs.churn(lake, config(dir, settings("churn.training-customers=1000")));
+    ChurnResult.Training t = sampled.training().get();
+    long customers = full.training().get().customers();
+    assertEquals(customers, t.customers());
+    double p = 1000.0 / customers;
+    assertEquals(
+        1000, t.trainingCustomers(), 4 * Math.sqrt(customers * p * (1 - p)), "training customers");
+    double share = (double) t.trainingCustomers() / customers;
+    long fullRows = full.training().get().trainRows() + full.training().get().holdoutRows();
+    long rows = t.trainRows() + t.holdoutRows();
+    assertEquals(share * fullRows, rows, 0.1 * share * fullRows, "rows follow the customers");
+    assertEquals(full.scoring().get().customers(), sampled.scoring().get().customers());
   }
 }
