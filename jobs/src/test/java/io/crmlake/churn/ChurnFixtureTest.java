@@ -7,7 +7,7 @@ import io.crmlake.clv.BgNbd;
 import io.crmlake.clv.ClvSettings;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.features.CustomerDays;
-import java.math.BigDecimal;
+import io.crmlake.testing.CustomerLines;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,22 +50,12 @@ import org.junit.jupiter.api.Test;
  * − 30 = −10.
  */
 class ChurnFixtureTest extends SparkTestBase {
-  static final StructType LINES =
-      new StructType()
-          .add("customer_id", DataTypes.StringType)
-          .add("order_id", DataTypes.StringType)
-          .add("order_date", DataTypes.DateType)
-          .add("amount", DataTypes.createDecimalType(18, 2))
-          .add("category", DataTypes.StringType)
-          .add("is_return", DataTypes.BooleanType);
-
   static Row line(String c, String o, String date, String amount, String cat) {
-    return RowFactory.create(
-        c, o, java.sql.Date.valueOf(date), new BigDecimal(amount), cat, amount.startsWith("-"));
+    return CustomerLines.line(c, o, LocalDate.parse(date), amount, cat);
   }
 
   static Dataset<Row> lines(List<Row> rows) {
-    return spark.createDataFrame(rows, LINES);
+    return spark.createDataFrame(rows, CustomerLines.SCHEMA);
   }
 
   static final LocalDate T = LocalDate.parse("2024-03-01");

@@ -374,14 +374,16 @@ class ChurnJobTest extends SparkTestBase {
     Path card = tampered.resolve("model.json");
     Files.writeString(card, Files.readString(card).replace("\"avg_basket_lines\",", ""));
     Files.deleteIfExists(tampered.resolve(".model.json.crc"));
-    ConfigError e =
-        assertThrows(
-            ConfigError.class,
-            () ->
-                Jobs.churn(
-                    lake,
-                    config(dir, settings("churn.score.model-version=tampered")),
-                    ChurnJob.Mode.SCORE));
+    java.util.function.Supplier<ConfigError> scoreTampered =
+        () ->
+            assertThrows(
+                ConfigError.class,
+                () ->
+                    Jobs.churn(
+                        lake,
+                        config(dir, settings("churn.score.model-version=tampered")),
+                        ChurnJob.Mode.SCORE));
+    ConfigError e = scoreTampered.get();
     assertTrue(
         e.getMessage().contains("churn model tampered was trained on the features"),
         e.getMessage());
@@ -393,14 +395,7 @@ class ChurnJobTest extends SparkTestBase {
         card,
         original.replace(
             "\"featureVersion\" : " + ChurnFeatures.VERSION, "\"featureVersion\" : 1"));
-    ConfigError older =
-        assertThrows(
-            ConfigError.class,
-            () ->
-                Jobs.churn(
-                    lake,
-                    config(dir, settings("churn.score.model-version=tampered")),
-                    ChurnJob.Mode.SCORE));
+    ConfigError older = scoreTampered.get();
     assertTrue(older.getMessage().contains("(definitions version 1)"), older.getMessage());
   }
 

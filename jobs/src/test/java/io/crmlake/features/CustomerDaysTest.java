@@ -6,7 +6,7 @@ import io.crmlake.clv.ClvSettings;
 import io.crmlake.clv.ClvSummary;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
-import java.math.BigDecimal;
+import io.crmlake.testing.CustomerLines;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
@@ -38,18 +36,10 @@ import org.junit.jupiter.api.Test;
  * 01-20), 3 categories, 2 purchase days, net 45; as of 02-01 net 40 with a return rate 5/45.
  */
 class CustomerDaysTest extends SparkTestBase {
-  static final StructType LINES =
-      new StructType()
-          .add("customer_id", DataTypes.StringType)
-          .add("order_id", DataTypes.StringType)
-          .add("order_date", DataTypes.DateType)
-          .add("amount", DataTypes.createDecimalType(18, 2))
-          .add("category", DataTypes.StringType)
-          .add("is_return", DataTypes.BooleanType);
+  static final StructType LINES = CustomerLines.SCHEMA;
 
   static Row line(String c, String o, LocalDate d, String amount, String cat) {
-    return RowFactory.create(
-        c, o, java.sql.Date.valueOf(d), new BigDecimal(amount), cat, amount.startsWith("-"));
+    return CustomerLines.line(c, o, d, amount, cat);
   }
 
   static LocalDate jan(int day) {
