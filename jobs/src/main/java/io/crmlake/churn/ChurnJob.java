@@ -289,11 +289,10 @@ public final class ChurnJob implements Job<ChurnResult> {
     int parallelism = lake.spark().sparkContext().defaultParallelism();
     int partitions = (int) Math.max(parallelism, (trainRows + holdoutRows) / 250_000);
     Dataset<Row> compact =
-        ctx.persist(
+        ctx.materialize(
             stacked
                 .repartition(partitions, col("cutoff"), col("customer_id"))
                 .sortWithinPartitions("cutoff", "customer_id"));
-    compact.count();
     stacked.unpersist(false);
     stacked = compact;
 

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
@@ -223,6 +224,20 @@ public final class RunContext {
   public <T> Dataset<T> persist(Dataset<T> data, StorageLevel level) {
     track(data);
     return data.persist(level);
+  }
+
+  /**
+   * Computes {@code data} once, caches its rows and returns them as a dataset whose query plan is a
+   * scan of those rows only, not the plan that computed them. Every later query over it is then
+   * analysed, optimised and rendered (for the UI, at each adaptive re-plan) at the size of its own
+   * plan: a training set built from many aggregations and joins otherwise drags its whole lineage
+   * into every model fit and evaluation. Lost blocks are recomputed, as for {@link #persist}. The
+   * rows keep their partitions and order, but Spark no longer knows how they are partitioned.
+   */
+  public Dataset<Row> materialize(Dataset<Row> data) {
+    Dataset<Row> rows = persist(data.sparkSession().createDataFrame(data.javaRDD(), data.schema()));
+    rows.count();
+    return rows;
   }
 
   /** Releases an already cached dataset with the run's other caches. */
