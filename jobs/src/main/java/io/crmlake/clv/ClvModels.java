@@ -83,10 +83,17 @@ public final class ClvModels {
             ? summary.groupBy(cols).agg(count(lit(1)).cast("double").as("weight"))
             : summary.select(cols).withColumn("weight", lit(1.0));
     int n = columns.length;
-    // One partition per core: every optimiser iteration is a Spark job over these rows, and the
-    // shuffle's partition count (sized for the order lines) would make it hundreds of tiny tasks.
+    // Every optimiser iteration is a Spark job over these rows: at most one partition per core and
+    // per 100,000 rows. The shuffle's partition count (sized for the order lines) would make each
+    // iteration hundreds of tiny tasks, and on small data one task does the job of several.
     // A repartition, not a coalesce, so the aggregation before it keeps its parallelism.
-    int partitions = Math.max(1, summary.sparkSession().sparkContext().defaultParallelism());
+    long count = weighted.count();
+    int partitions =
+        (int)
+            Math.max(
+                1,
+                Math.min(
+                    summary.sparkSession().sparkContext().defaultParallelism(), count / 100_000));
     return weighted
         .repartition(partitions)
         .javaRDD()
