@@ -282,12 +282,13 @@ public final class ChurnJob implements Job<ChurnResult> {
       LOG.info("cutoff {}", line);
     }
 
-    // Iterative learners pass over the rows once per iteration, a Spark job each: one partition
-    // per 250,000 rows, not hundreds of small ones (the union has one set per cutoff), and on
-    // small data one task per job (the grid runs two fits side by side). Their partitions and
-    // order depend on the rows alone, not on the file layout of silver or the cluster's cores: the
-    // forests' bootstrap samples and every learner's sums follow them, and a re-run after a crash
-    // (or on another cluster) must train the same models.
+    // Iterative learners pass over the rows once per iteration, a Spark job each: a partition per
+    // full 250,000 rows (at least one), not hundreds of small ones (the union has one set per
+    // cutoff), so on small data one task per job (the grid runs two fits side by side). Their
+    // partitions and order depend on the rows alone, not on the file layout of silver or the
+    // cluster's cores: the forests' bootstrap samples and every learner's sums follow them, and a
+    // re-run after a crash must train the same models (bit for bit up to two partitions, about
+    // 500,000 rows; beyond, Spark adds the partitions' sums in the order their tasks finish).
     int partitions = (int) Math.max(1, (trainRows + holdoutRows) / 250_000);
     Dataset<Row> compact =
         ctx.materialize(

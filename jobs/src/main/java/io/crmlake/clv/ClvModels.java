@@ -83,17 +83,19 @@ public final class ClvModels {
             ? summary.groupBy(cols).agg(count(lit(1)).cast("double").as("weight"))
             : summary.select(cols).withColumn("weight", lit(1.0));
     int n = columns.length;
-    // Every optimiser iteration is a Spark job over these rows: at most one partition per core and
-    // per 100,000 rows. The shuffle's partition count (sized for the order lines) would make each
-    // iteration hundreds of tiny tasks, and on small data one task does the job of several.
-    // A repartition, not a coalesce, so the aggregation before it keeps its parallelism.
-    long count = weighted.count();
+    // Every optimiser iteration is a Spark job over these rows: one partition per 100,000
+    // customers of the (cached) summary, at most one per core. The shuffle's partition count (sized
+    // for the order lines) would make each iteration hundreds of tiny tasks, and on small data one
+    // task does the job of several. Up to two partitions, the sums do not depend on the order in
+    // which the tasks finish. A repartition, not a coalesce, so the aggregation before it keeps its
+    // parallelism.
     int partitions =
         (int)
             Math.max(
                 1,
                 Math.min(
-                    summary.sparkSession().sparkContext().defaultParallelism(), count / 100_000));
+                    summary.sparkSession().sparkContext().defaultParallelism(),
+                    summary.count() / 100_000));
     return weighted
         .repartition(partitions)
         .javaRDD()

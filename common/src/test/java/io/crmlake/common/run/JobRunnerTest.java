@@ -321,4 +321,36 @@ class JobRunnerTest extends SparkTestBase {
                 "gold.customer_features does not exist yet: run `bin/crmlake segments` first"),
         e.getMessage());
   }
+
+  /**
+   * {@link RunContext#materialize}: the same rows in the same partitions and order, cached, behind
+   * a plan that is one scan instead of the aggregations and shuffle that computed them.
+   */
+  @Test
+  void materializeKeepsPartitionsAndOrderAndDropsTheLineage() {
+    CrmlakeConfig config = config(dir);
+    RunContext ctx = new RunContext(lake(config), "clv", config);
+    Dataset<Row> computed =
+        spark
+            .range(5000)
+            .withColumn("k", org.apache.spark.sql.functions.col("id").mod(97))
+            .groupBy("k")
+            .agg(org.apache.spark.sql.functions.sum("id").as("total"))
+            .repartition(3, org.apache.spark.sql.functions.col("k"))
+            .sortWithinPartitions("k");
+    Dataset<Row> rows = ctx.materialize(computed);
+    assertEquals(
+        computed.javaRDD().glom().collect(),
+        rows.javaRDD().glom().collect(),
+        "the same rows in the same partitions, in the same order");
+    assertEquals(3, rows.javaRDD().getNumPartitions());
+    assertEquals(computed.schema(), rows.schema());
+    String before = computed.queryExecution().analyzed().treeString();
+    String after = rows.queryExecution().analyzed().treeString();
+    assertTrue(before.contains("Aggregate"), before);
+    assertFalse(after.contains("Aggregate") || after.contains("Repartition"), after);
+    assertTrue(rows.storageLevel().useMemory(), "cached: " + rows.storageLevel());
+    ctx.release();
+    assertTrue(spark.sharedState().cacheManager().isEmpty(), "released with the run's caches");
+  }
 }
