@@ -1,5 +1,7 @@
 package io.crmlake.common.run;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.sum;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -333,10 +335,10 @@ class JobRunnerTest extends SparkTestBase {
     Dataset<Row> computed =
         spark
             .range(5000)
-            .withColumn("k", org.apache.spark.sql.functions.col("id").mod(97))
+            .withColumn("k", col("id").mod(97))
             .groupBy("k")
-            .agg(org.apache.spark.sql.functions.sum("id").as("total"))
-            .repartition(3, org.apache.spark.sql.functions.col("k"))
+            .agg(sum("id").as("total"))
+            .repartition(3, col("k"))
             .sortWithinPartitions("k");
     Dataset<Row> rows = ctx.materialize(computed);
     assertEquals(
