@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -374,7 +375,7 @@ class ChurnJobTest extends SparkTestBase {
     Path card = tampered.resolve("model.json");
     Files.writeString(card, Files.readString(card).replace("\"avg_basket_lines\",", ""));
     Files.deleteIfExists(tampered.resolve(".model.json.crc"));
-    java.util.function.Supplier<ConfigError> scoreTampered =
+    Supplier<ConfigError> scoreTampered =
         () ->
             assertThrows(
                 ConfigError.class,

@@ -1,5 +1,6 @@
 package io.crmlake.features;
 
+import static io.crmlake.testing.CustomerLines.line;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.crmlake.clv.ClvSettings;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,12 +36,6 @@ import org.junit.jupiter.api.Test;
  * 01-20), 3 categories, 2 purchase days, net 45; as of 02-01 net 40 with a return rate 5/45.
  */
 class CustomerDaysTest extends SparkTestBase {
-  static final StructType LINES = CustomerLines.SCHEMA;
-
-  static Row line(String c, String o, LocalDate d, String amount, String cat) {
-    return CustomerLines.line(c, o, d, amount, cat);
-  }
-
   static LocalDate jan(int day) {
     return LocalDate.of(2024, 1, day);
   }
@@ -56,7 +50,7 @@ class CustomerDaysTest extends SparkTestBase {
                 line("A", "a1", jan(20), "5.00", "z"),
                 line("A", "a2", jan(20), "10.00", "x"),
                 line("A", "ar", jan(25), "-5.00", "x")),
-            LINES);
+            CustomerLines.SCHEMA);
     Dataset<Row> days = CustomerDays.of(lines).cache();
     Map<LocalDate, String> byDay = new HashMap<>();
     for (Row r :
@@ -113,7 +107,7 @@ class CustomerDaysTest extends SparkTestBase {
         }
       }
     }
-    return spark.createDataFrame(rows, LINES);
+    return spark.createDataFrame(rows, CustomerLines.SCHEMA);
   }
 
   /** The features as of a date, straight from the lines: distinct counts of the lines before it. */
