@@ -1,10 +1,8 @@
 package io.crmlake.ingest;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.crmlake.common.lake.Lake;
@@ -20,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -181,10 +180,10 @@ public final class IngestJob implements Job<IngestResult> {
       ctx.phase("read and validate " + spec.name());
       batch =
           ctx.persist(
-              classify(
-                      validator.validate(RawReader.read(spark, spec, toRead, inspection)),
-                      storedIds)
-                  .withColumn("ingest_run_id", lit(ctx.runId())),
+              validator
+                  .validate(RawReader.read(spark, spec, toRead, inspection))
+                  .withColumn("ingest_run_id", lit(ctx.runId()))
+                  .withColumn(ROW, functions.monotonically_increasing_id()),
               StorageLevel.DISK_ONLY());
       ctx.phase("check files of " + spec.name());
       int before = rejectedFiles.size() + skipped.size();
@@ -255,30 +254,30 @@ public final class IngestJob implements Job<IngestResult> {
               rejectedFiles,
               skipped.size()));
     }
-    Map<String, Long> byStatus = new HashMap<>();
-    Map<String, Long> byReason = new LinkedHashMap<>();
-    for (Row r :
-        batch
-            .groupBy("_status", "reason_code")
-            .count()
-            .orderBy("_status", "reason_code")
-            .collectAsList()) {
-      byStatus.merge(r.getString(0), r.getLong(2), Long::sum);
-      if (REJECTED.equals(r.getString(0))) {
-        byReason.put(r.getString(1), r.getLong(2));
-      }
+    ctx.phase("find duplicates of " + spec.name());
+    Dataset<Row> duplicates = ctx.persist(duplicateRows(batch, storedIds));
+    long duplicateCount = duplicates.count();
+    Dataset<Row> classified;
+    if (duplicateCount <= BROADCAST_DUPLICATES) {
+      classified = classify(batch, functions.broadcast(duplicates));
+    } else {
+      // Too many to send to every task: one shuffle join, kept on disk for the counts and writes.
+      classified = ctx.persist(classify(batch, duplicates), StorageLevel.DISK_ONLY());
     }
-    Map<String, Row> perFile = new HashMap<>();
+    ctx.phase("count records of " + spec.name());
+    Map<String, Long> byStatus = new HashMap<>();
+    Map<String, Long> byReason = new TreeMap<>();
+    Map<String, FileCounts> perFile = new HashMap<>();
+    // One pass: per file, status and reason (a few rows per file).
     for (Row r :
-        batch
-            .groupBy("source_file")
-            .agg(
-                count(lit(1)).as("read"),
-                sum(when(col("_status").equalTo(VALID), 1).otherwise(0)).as("stored"),
-                sum(when(col("_status").equalTo(REJECTED), 1).otherwise(0)).as("rejected"),
-                sum(when(col("_status").equalTo(DUPLICATE), 1).otherwise(0)).as("dups"))
-            .collectAsList()) {
-      perFile.put(r.getString(0), r);
+        classified.groupBy("source_file", "_status", "reason_code").count().collectAsList()) {
+      String status = r.getString(1);
+      long n = r.getLong(3);
+      byStatus.merge(status, n, Long::sum);
+      if (REJECTED.equals(status)) {
+        byReason.merge(r.getString(2), n, Long::sum);
+      }
+      perFile.merge(r.getString(0), FileCounts.of(status, n), FileCounts::plus);
     }
     long valid = byStatus.getOrDefault(VALID, 0L);
     long rejected = byStatus.getOrDefault(REJECTED, 0L);
@@ -299,7 +298,7 @@ public final class IngestJob implements Job<IngestResult> {
         rejectedFiles.size(),
         skipped.size());
     return new Batch(
-        batch,
+        classified,
         new IngestResult.SourceCounts(
             spec.name(),
             readList.size(),
@@ -330,38 +329,78 @@ public final class IngestJob implements Job<IngestResult> {
     }
   }
 
+  /** Column that numbers the records of a batch (unique within it) while it is classified. */
+  static final String ROW = "_row";
+
   /**
-   * Marks each validated record VALID, REJECTED or DUPLICATE (its line id is already stored, or an
-   * earlier record of the batch has it: the first by file path and position wins). A line stored
-   * from this same file by a run that was killed before it logged the file is not a duplicate: this
-   * run takes over that file's books (the insert-only writes do not store it again).
+   * Most duplicates a batch is classified with by sending their record numbers to every task; more
+   * (a whole history delivered again) are joined with one shuffle. 1,000,000 record numbers take
+   * about 20 MB.
    */
-  static Dataset<Row> classify(Dataset<Row> validated, Dataset<Row> storedIds) {
+  static final long BROADCAST_DUPLICATES = 1_000_000;
+
+  /**
+   * The {@link #ROW} numbers of a batch's duplicate records: those whose line id is already stored,
+   * or that an earlier record of the batch has (the first by file path and position wins). A line
+   * stored from this same file by a run that was killed before it logged the file is not a
+   * duplicate: this run takes over that file's books (the insert-only writes do not store it
+   * again). Only ids and positions are shuffled, not the records.
+   */
+  static Dataset<Row> duplicateRows(Dataset<Row> validated, Dataset<Row> storedIds) {
     Dataset<Row> ranked =
-        validated.withColumn(
-            "_rank",
-            functions
-                .row_number()
-                .over(
-                    Window.partitionBy("line_id").orderBy("file_path", "record_pos", "item_pos")));
-    Dataset<Row> joined =
-        storedIds == null
-            ? ranked
-                .withColumn("_stored", lit(false))
-                .withColumn("_unlogged_file", lit(null).cast("string"))
-            : ranked.join(
-                storedIds.select(col("line_id"), lit(true).as("_stored"), col("_unlogged_file")),
-                "line_id",
-                "left");
-    Column resumed =
-        functions.coalesce(col("_unlogged_file").equalTo(col("source_file")), lit(false));
-    Column duplicate =
-        col("_rank")
-            .gt(1)
-            .or(functions.coalesce(col("_stored"), lit(false)).and(functions.not(resumed)));
+        validated
+            .select(ROW, "line_id", "source_file", "file_path", "record_pos", "item_pos")
+            .withColumn(
+                "_rank",
+                functions
+                    .row_number()
+                    .over(
+                        Window.partitionBy("line_id")
+                            .orderBy("file_path", "record_pos", "item_pos", ROW)));
+    Column duplicate = col("_rank").gt(1);
+    if (storedIds != null) {
+      ranked =
+          ranked.join(
+              storedIds.select(col("line_id"), lit(true).as("_stored"), col("_unlogged_file")),
+              "line_id",
+              "left");
+      Column resumed =
+          functions.coalesce(col("_unlogged_file").equalTo(col("source_file")), lit(false));
+      duplicate =
+          duplicate.or(functions.coalesce(col("_stored"), lit(false)).and(functions.not(resumed)));
+    }
+    return ranked.where(duplicate).select(ROW);
+  }
+
+  /**
+   * Marks each validated record DUPLICATE (its {@link #ROW} is in {@code duplicateRows}), REJECTED
+   * (it has a reason) or VALID, in {@code _status}.
+   */
+  static Dataset<Row> classify(Dataset<Row> validated, Dataset<Row> duplicateRows) {
     Column status =
-        when(duplicate, DUPLICATE).when(col("reason_code").isNotNull(), REJECTED).otherwise(VALID);
-    return joined.withColumn("_status", status).drop("_rank", "_stored", "_unlogged_file");
+        when(col("_duplicate").isNotNull(), DUPLICATE)
+            .when(col("reason_code").isNotNull(), REJECTED)
+            .otherwise(VALID);
+    return validated
+        .join(duplicateRows.select(col(ROW), lit(true).as("_duplicate")), ROW, "left")
+        .withColumn("_status", status)
+        .drop("_duplicate", ROW);
+  }
+
+  /** A file's records by outcome. */
+  private record FileCounts(long read, long stored, long rejected, long duplicates) {
+    static FileCounts of(String status, long n) {
+      return new FileCounts(
+          n,
+          VALID.equals(status) ? n : 0,
+          REJECTED.equals(status) ? n : 0,
+          DUPLICATE.equals(status) ? n : 0);
+    }
+
+    FileCounts plus(FileCounts o) {
+      return new FileCounts(
+          read + o.read, stored + o.stored, rejected + o.rejected, duplicates + o.duplicates);
+    }
   }
 
   /**
@@ -470,11 +509,11 @@ public final class IngestJob implements Job<IngestResult> {
       RunContext ctx,
       SourceSpec spec,
       List<LandingFile> files,
-      Map<String, Row> perFile,
+      Map<String, FileCounts> perFile,
       Map<String, String> rejected) {
     List<Row> rows = new ArrayList<>();
     for (LandingFile f : files) {
-      Row c = perFile.get(f.uri());
+      FileCounts c = perFile.get(f.uri());
       String reason = rejected.get(f.uri());
       rows.add(
           RowFactory.create(
@@ -483,10 +522,10 @@ public final class IngestJob implements Job<IngestResult> {
               f.relativePath(),
               f.size(),
               new Timestamp(f.modificationTime()),
-              c == null ? 0L : c.getLong(1),
-              c == null ? 0L : c.getLong(2),
-              c == null ? 0L : c.getLong(3),
-              c == null ? 0L : c.getLong(4),
+              c == null ? 0L : c.read(),
+              c == null ? 0L : c.stored(),
+              c == null ? 0L : c.rejected(),
+              c == null ? 0L : c.duplicates(),
               ctx.runId(),
               reason == null ? "INGESTED" : "REJECTED",
               reason));

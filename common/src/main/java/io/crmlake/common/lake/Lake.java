@@ -262,6 +262,9 @@ public final class Lake {
         data.writeTo("delta.`" + path(table).replace("`", "``") + "`")
             .using("delta")
             .tableProperty(TableCatalog.PROP_COMMENT, table.comment());
+    for (Map.Entry<String, String> p : table.properties().entrySet()) {
+      writer = writer.tableProperty(p.getKey(), p.getValue());
+    }
     if (!table.partitionBy().isEmpty()) {
       Column[] cols = table.partitionBy().stream().map(functions::col).toArray(Column[]::new);
       writer = writer.partitionedBy(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length));
@@ -308,9 +311,10 @@ public final class Lake {
   }
 
   /**
-   * Sets the Delta table comment and column comments to the declaration's where they differ (a
-   * table written before its comments were declared, or whose comments changed). A table whose
-   * comments already agree gets no commit. Checked once per table and declaration in a JVM.
+   * Sets the Delta table comment, column comments and declared table properties to the
+   * declaration's where they differ (a table written before they were declared, or whose comments
+   * changed). A table that already agrees gets no commit. Checked once per table and declaration in
+   * a JVM.
    */
   void describe(Table table) {
     String target = "delta.`" + path(table).replace("`", "``") + "`";
@@ -335,6 +339,18 @@ public final class Lake {
               + " SET TBLPROPERTIES ('comment' = "
               + quote(table.comment())
               + ")");
+    }
+    Map<String, String> properties = new HashMap<>();
+    for (Row r : spark.sql("SHOW TBLPROPERTIES " + target).collectAsList()) {
+      properties.put(r.getString(0), r.getString(1));
+    }
+    String missing =
+        table.properties().entrySet().stream()
+            .filter(p -> !p.getValue().equals(properties.get(p.getKey())))
+            .map(p -> quote(p.getKey()) + " = " + quote(p.getValue()))
+            .collect(Collectors.joining(", "));
+    if (!missing.isEmpty()) {
+      spark.sql("ALTER TABLE " + target + " SET TBLPROPERTIES (" + missing + ")");
     }
     for (StructField f : table.schema().fields()) {
       String want = Table.commentOf(f);

@@ -59,6 +59,7 @@ public final class Table {
   private final StructType schema;
   private final Slot slot;
   private final Merge merge;
+  private final List<String> withoutDictionary;
 
   /**
    * How a {@link WriteMode#MERGE} table tells change from bookkeeping: {@code flag} is the boolean
@@ -76,7 +77,8 @@ public final class Table {
       List<String> keys,
       StructType schema,
       Slot slot,
-      Merge merge) {
+      Merge merge,
+      List<String> withoutDictionary) {
     this.id = id;
     this.producer = producer;
     this.comment = comment;
@@ -86,6 +88,7 @@ public final class Table {
     this.schema = schema;
     this.slot = slot;
     this.merge = merge;
+    this.withoutDictionary = List.copyOf(withoutDictionary);
   }
 
   /** Starts a declaration of {@code layer.name}, written by the job {@code producer}. */
@@ -142,6 +145,19 @@ public final class Table {
     return schema;
   }
 
+  /**
+   * Delta table properties that come from the declaration. Delta hands a table's properties to the
+   * Parquet writer of every write, so {@code parquet.enable.dictionary#<column>} turns dictionary
+   * encoding off for the columns declared {@link Builder#withoutDictionary}.
+   */
+  public java.util.Map<String, String> properties() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String c : withoutDictionary) {
+      out.put("parquet.enable.dictionary#" + c, "false");
+    }
+    return out;
+  }
+
   public java.util.Optional<Slot> slot() {
     return java.util.Optional.ofNullable(slot);
   }
@@ -182,7 +198,8 @@ public final class Table {
         keys,
         new StructType(out.toArray(new StructField[0])),
         slot,
-        merge);
+        merge,
+        withoutDictionary);
   }
 
   /**
@@ -295,6 +312,7 @@ public final class Table {
     private final List<StructField> columns = new ArrayList<>();
     private Slot slot;
     private Merge merge;
+    private final List<String> withoutDictionary = new ArrayList<>();
 
     private Builder(TableId id, String producer) {
       this.id = id;
@@ -355,6 +373,18 @@ public final class Table {
       return this;
     }
 
+    /**
+     * Columns whose values are nearly all distinct (ids, raw text) are written without Parquet's
+     * dictionary encoding: the writer would build a dictionary for every row group only to drop it
+     * when it outgrows its page, a third of the write time of the bronze table, for files of the
+     * same size. A path names a nested column, e.g. {@code fields.key_value.value} for a map's
+     * values.
+     */
+    public Builder withoutDictionary(String... columnPaths) {
+      withoutDictionary.addAll(List.of(columnPaths));
+      return this;
+    }
+
     /** Declares the columns just added after {@code after} as the defaults of a column slot. */
     public Builder slot(String after, DataType type, String meaning, String... defaults) {
       this.slot = new Slot(after, type, meaning, List.of(defaults));
@@ -385,7 +415,13 @@ public final class Table {
         require(names.contains(merge.flag()), "flag column " + merge.flag() + " is not a column");
         require(names.containsAll(merge.stamps()), "stamp columns must be declared columns");
       }
-      return new Table(id, producer, comment, mode, partitionBy, keys, schema, slot, merge);
+      for (String c : withoutDictionary) {
+        require(
+            names.contains(c.split("\\.")[0]),
+            "column " + c + " (without dictionary) is not a column");
+      }
+      return new Table(
+          id, producer, comment, mode, partitionBy, keys, schema, slot, merge, withoutDictionary);
     }
 
     private void require(boolean ok, String problem) {

@@ -38,6 +38,7 @@ public final class Tables {
               "Every distinct source record once, valid or not, as read from the landing files:"
                   + " raw text, parsed fields, file and position.")
           .insertNew("line_id")
+          .withoutDictionary("line_id", "raw_record", "fields.key_value.value")
           .column("line_id", StringType, "Deterministic record id (see silver.transactions).")
           .column("source", StringType, "Source name, e.g. sample or cdnow_master.")
           .column("source_file", StringType, "URI of the landing file.")
@@ -57,6 +58,7 @@ public final class Tables {
           .comment(
               "The quarantine: one row per source record that failed validation, with the reason.")
           .insertNew("line_id")
+          .withoutDictionary("line_id", "raw_record")
           .column("line_id", StringType, "Deterministic record id (see silver.transactions).")
           .column("source", StringType, "Source name.")
           .column("source_file", StringType, "URI of the landing file.")
@@ -79,6 +81,7 @@ public final class Tables {
           .comment(
               "Clean, typed order lines: one row per valid source record, stored exactly once.")
           .insertNew("line_id")
+          .withoutDictionary("line_id", "order_id")
           .column(
               "line_id",
               StringType,

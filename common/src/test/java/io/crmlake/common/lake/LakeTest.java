@@ -96,6 +96,94 @@ class LakeTest extends SparkTestBase {
     assertEquals(2, lake.read(T).count());
   }
 
+  static final Table TAGGED =
+      Table.builder("silver", "tagged", "test")
+          .comment("Tagged things, by id.")
+          .insertNew("id")
+          .withoutDictionary("kind", "tags.key_value.value")
+          .column("id", DataTypes.StringType, "The thing's id.")
+          .column("kind", DataTypes.StringType, "One of three kinds.")
+          .column("size", DataTypes.StringType, "One of two sizes.")
+          .column(
+              "tags",
+              DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
+              "Tag values by tag name.")
+          .build();
+
+  private Dataset<Row> tagged(int from, int to) {
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = from; i < to; i++) {
+      rows.add(
+          RowFactory.create(
+              "id-" + i,
+              "kind-" + (i % 3),
+              "size-" + (i % 2),
+              scala.jdk.javaapi.CollectionConverters.asScala(
+                  java.util.Map.of("batch", "b-" + (i % 5), "colour", "c-" + (i % 2)))));
+    }
+    return spark.createDataFrame(rows, TAGGED.schema());
+  }
+
+  /**
+   * Whether each Parquet column (by dotted path) of the table's data files has a dictionary page in
+   * any row group, read from the files' footers.
+   */
+  private java.util.Map<String, Boolean> dictionaryPages(String tablePath) throws Exception {
+    java.util.Map<String, Boolean> out = new java.util.TreeMap<>();
+    try (var files = java.nio.file.Files.walk(Path.of(java.net.URI.create(tablePath)))) {
+      for (Path f : files.filter(x -> x.toString().endsWith(".parquet")).toList()) {
+        try (var reader =
+            org.apache.parquet.hadoop.ParquetFileReader.open(
+                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(f.toUri()),
+                    spark.sparkContext().hadoopConfiguration()))) {
+          for (var block : reader.getFooter().getBlocks()) {
+            for (var column : block.getColumns()) {
+              out.merge(
+                  column.getPath().toDotString(), column.hasDictionaryPage(), Boolean::logicalOr);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Columns declared without dictionary are written without one, by the write that creates the
+   * table and by later merges; the others keep theirs. (The test declares columns of few values,
+   * which Parquet would otherwise encode with a dictionary; for nearly unique values it builds one
+   * and then drops it.) A table created before the declaration gets the property from its next
+   * write on.
+   */
+  @Test
+  void columnsDeclaredWithoutDictionaryAreWrittenWithoutOne() throws Exception {
+    Lake lake = lake(config(dir));
+    lake.write(TAGGED, tagged(0, 500), Optional.empty());
+    lake.write(TAGGED, tagged(400, 900), Optional.empty());
+    assertEquals(900, lake.read(TAGGED).count());
+    assertEquals(
+        java.util.Map.of(
+            "id", false,
+            "kind", false,
+            "size", true,
+            "tags.key_value.key", true,
+            "tags.key_value.value", false),
+        dictionaryPages(lake.path(TAGGED)));
+
+    Lake other = lake(config(dir.resolve("old")));
+    tagged(0, 500).write().format("delta").save(other.path(TAGGED));
+    assertEquals(true, dictionaryPages(other.path(TAGGED)).get("kind"), "Parquet's default");
+    other.write(TAGGED, tagged(500, 600), Optional.empty());
+    java.util.Map<String, String> properties = new java.util.HashMap<>();
+    for (Row r :
+        spark.sql("SHOW TBLPROPERTIES delta.`" + other.path(TAGGED) + "`").collectAsList()) {
+      properties.put(r.getString(0), r.getString(1));
+    }
+    assertEquals("false", properties.get("parquet.enable.dictionary#kind"));
+    assertEquals("false", properties.get("parquet.enable.dictionary#tags.key_value.value"));
+  }
+
   @Test
   void tablesResolveByNameAndFollowTheLakeRoot() {
     Lake first = lake(config(dir.resolve("one")));

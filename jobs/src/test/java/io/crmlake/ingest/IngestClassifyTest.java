@@ -1,0 +1,122 @@
+package io.crmlake.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.crmlake.common.testing.SparkTestBase;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How ingest classifies a batch's records, on a hand-worked batch of eight records from two files
+ * (f1 sorts before f2):
+ *
+ * <pre>
+ * row  line id  file  position  reason      stored as          status
+ *  0   A        f1    10        -           -                  VALID      first A
+ *  1   A        f2     5        -           -                  DUPLICATE  f2 after f1
+ *  2   B        f1    20        BAD_NUMBER  -                  REJECTED   first B
+ *  3   C        f1    30        -           from a logged run  DUPLICATE  already stored
+ *  4   D        f2    40        -           from f2, unlogged  VALID      the killed run's file
+ *  5   E        f2     0        -           -                  DUPLICATE  f2 after f1
+ *  6   E        f1    50        -           -                  VALID      first E
+ *  7   B        f2    60        MISSING     -                  DUPLICATE  a duplicate first
+ * </pre>
+ */
+class IngestClassifyTest extends SparkTestBase {
+  static final StructType BATCH =
+      new StructType()
+          .add(IngestJob.ROW, DataTypes.LongType)
+          .add("line_id", DataTypes.StringType)
+          .add("source_file", DataTypes.StringType)
+          .add("file_path", DataTypes.StringType)
+          .add("record_pos", DataTypes.LongType)
+          .add("item_pos", DataTypes.IntegerType)
+          .add("reason_code", DataTypes.StringType);
+
+  static final StructType STORED =
+      new StructType()
+          .add("line_id", DataTypes.StringType)
+          .add("_unlogged_file", DataTypes.StringType);
+
+  private static Row rec(long row, String id, String file, long pos, String reason) {
+    return RowFactory.create(row, id, "file:/landing/" + file, file, pos, 0, reason);
+  }
+
+  private Dataset<Row> batch() {
+    return spark.createDataFrame(
+        List.of(
+            rec(0, "A", "f1", 10, null),
+            rec(1, "A", "f2", 5, null),
+            rec(2, "B", "f1", 20, "BAD_NUMBER"),
+            rec(3, "C", "f1", 30, null),
+            rec(4, "D", "f2", 40, null),
+            rec(5, "E", "f2", 0, null),
+            rec(6, "E", "f1", 50, null),
+            rec(7, "B", "f2", 60, "MISSING_FIELD")),
+        BATCH);
+  }
+
+  private Dataset<Row> stored() {
+    return spark.createDataFrame(
+        List.of(RowFactory.create("C", null), RowFactory.create("D", "file:/landing/f2")), STORED);
+  }
+
+  private static Map<Long, String> statuses(Dataset<Row> classified, Dataset<Row> batch) {
+    // classify drops the record number; the line id and position identify the rows here.
+    Map<String, Long> rowOf = new TreeMap<>();
+    for (Row r : batch.collectAsList()) {
+      rowOf.put(r.getString(1) + "@" + r.getString(3) + ":" + r.getLong(4), r.getLong(0));
+    }
+    Map<Long, String> out = new TreeMap<>();
+    for (Row r :
+        classified.select("line_id", "file_path", "record_pos", "_status").collectAsList()) {
+      out.put(
+          rowOf.get(r.getString(0) + "@" + r.getString(1) + ":" + r.getLong(2)), r.getString(3));
+    }
+    return out;
+  }
+
+  @Test
+  void theFirstRecordOfALineIdWinsAndStoredIdsAreDuplicatesUnlessTheirRunWasKilled() {
+    Map<Long, String> expected = new TreeMap<>();
+    expected.put(0L, IngestJob.VALID);
+    expected.put(1L, IngestJob.DUPLICATE);
+    expected.put(2L, IngestJob.REJECTED);
+    expected.put(3L, IngestJob.DUPLICATE);
+    expected.put(4L, IngestJob.VALID);
+    expected.put(5L, IngestJob.DUPLICATE);
+    expected.put(6L, IngestJob.VALID);
+    expected.put(7L, IngestJob.DUPLICATE);
+
+    Dataset<Row> batch = batch();
+    Dataset<Row> duplicates = IngestJob.duplicateRows(batch, stored());
+    assertEquals(
+        List.of(1L, 3L, 5L, 7L),
+        duplicates.orderBy(IngestJob.ROW).as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+    // The job sends up to BROADCAST_DUPLICATES record numbers to every task, and joins more with a
+    // shuffle: both give the same statuses.
+    assertEquals(
+        expected, statuses(IngestJob.classify(batch, functions.broadcast(duplicates)), batch));
+    assertEquals(expected, statuses(IngestJob.classify(batch, duplicates), batch));
+  }
+
+  /** On a first ingest nothing is stored: only repeats within the batch are duplicates. */
+  @Test
+  void withNothingStoredOnlyRepeatsWithinTheBatchAreDuplicates() {
+    Dataset<Row> batch = batch();
+    assertEquals(
+        List.of(1L, 5L, 7L),
+        IngestJob.duplicateRows(batch, null)
+            .orderBy(IngestJob.ROW)
+            .as(org.apache.spark.sql.Encoders.LONG())
+            .collectAsList());
+  }
+}
