@@ -166,6 +166,7 @@ public final class IngestJob implements Job<IngestResult> {
       }
     }
     Dataset<Row> batch = null;
+    long batchRows = 0;
     Validator validator = new Validator(spec, settings.limits(ctx.startedAt()));
     for (int attempt = 1; ; attempt++) {
       List<LandingFile> toRead = new ArrayList<>();
@@ -187,12 +188,21 @@ public final class IngestJob implements Job<IngestResult> {
               StorageLevel.DISK_ONLY());
       ctx.phase("check files of " + spec.name());
       int before = rejectedFiles.size() + skipped.size();
+      batchRows = 0;
+      // Per file (a row each): its records, and what stands for the file if it could not be read.
+      Column fileError = col("parse_code").isin(RawReader.FILE_MISSING, RawReader.FILE_UNREADABLE);
       for (Row r :
           batch
-              .where(col("parse_code").isin(RawReader.FILE_MISSING, RawReader.FILE_UNREADABLE))
               .groupBy("source_file")
-              .agg(functions.first("parse_code"), functions.first("parse_error"))
+              .agg(
+                  functions.first(when(fileError, col("parse_code")), true),
+                  functions.first(when(fileError, col("parse_error")), true),
+                  functions.count(lit(1)))
               .collectAsList()) {
+        batchRows += r.getLong(3);
+        if (r.isNullAt(1)) {
+          continue;
+        }
         if (RawReader.FILE_MISSING.equals(r.getString(1))) {
           skipped.add(r.getString(0));
           LOG.warn("source {}: {}; left for the next run", spec.name(), r.getString(2));
@@ -255,7 +265,8 @@ public final class IngestJob implements Job<IngestResult> {
               skipped.size()));
     }
     ctx.phase("find duplicates of " + spec.name());
-    Dataset<Row> duplicates = ctx.persist(duplicateRows(batch, storedIds));
+    Dataset<Row> duplicates =
+        ctx.persist(duplicateRows(batch, storedIds, batchRows <= BROADCAST_ROWS));
     long duplicateCount = duplicates.count();
     Dataset<Row> classified;
     if (duplicateCount <= BROADCAST_DUPLICATES) {
@@ -340,13 +351,24 @@ public final class IngestJob implements Job<IngestResult> {
   static final long BROADCAST_DUPLICATES = 1_000_000;
 
   /**
+   * Most records a batch may have for its line ids to be sent to every task that reads the stored
+   * ids (a day's files: the stored ids are then only filtered, not shuffled); a bigger batch is
+   * matched with them by a shuffle join. 1,000,000 line ids take about 50 MB.
+   */
+  static final long BROADCAST_ROWS = 1_000_000;
+
+  /**
    * The {@link #ROW} numbers of a batch's duplicate records: those whose line id is already stored,
    * or that an earlier record of the batch has (the first by file path and position wins). A line
    * stored from this same file by a run that was killed before it logged the file is not a
    * duplicate: this run takes over that file's books (the insert-only writes do not store it
    * again). Only ids and positions are shuffled, not the records.
+   *
+   * @param stored the stored line ids ({@link #storedLineIds}), null when nothing is stored yet
+   * @param smallBatch whether the batch's line ids are few enough to send to every task
    */
-  static Dataset<Row> duplicateRows(Dataset<Row> validated, Dataset<Row> storedIds) {
+  static Dataset<Row> duplicateRows(
+      Dataset<Row> validated, Dataset<Row> stored, boolean smallBatch) {
     Dataset<Row> ranked =
         validated
             .select(ROW, "line_id", "source_file", "file_path", "record_pos", "item_pos")
@@ -358,7 +380,14 @@ public final class IngestJob implements Job<IngestResult> {
                         Window.partitionBy("line_id")
                             .orderBy("file_path", "record_pos", "item_pos", ROW)));
     Column duplicate = col("_rank").gt(1);
-    if (storedIds != null) {
+    if (stored != null) {
+      // Only the stored ids the batch has matter: a day's batch filters them without a shuffle.
+      Dataset<Row> ids = validated.select("line_id");
+      Dataset<Row> storedIds =
+          stored
+              .join(smallBatch ? functions.broadcast(ids) : ids, "line_id", "left_semi")
+              .groupBy("line_id")
+              .agg(functions.max("_unlogged_file").as("_unlogged_file"));
       ranked =
           ranked.join(
               storedIds.select(col("line_id"), lit(true).as("_stored"), col("_unlogged_file")),
@@ -404,9 +433,9 @@ public final class IngestJob implements Job<IngestResult> {
   }
 
   /**
-   * Line ids already in silver or in quarantine (null when neither table exists yet), each with
-   * {@code _unlogged_file}: the file it was stored from when the run that stored it did not log
-   * that file in ops.ingested_files (it was killed in between), else null.
+   * Line ids already in silver or in quarantine (null when neither table exists yet), a row per
+   * stored record, each with {@code _unlogged_file}: the file it was stored from when the run that
+   * stored it did not log that file in ops.ingested_files (it was killed in between), else null.
    */
   private static Dataset<Row> storedLineIds(Lake lake) {
     Dataset<Row> ids = null;
@@ -419,21 +448,18 @@ public final class IngestJob implements Job<IngestResult> {
     if (ids == null) {
       return null;
     }
-    Column unlogged;
-    if (lake.exists(Tables.INGESTED_FILES)) {
-      Dataset<Row> logged =
-          lake.read(Tables.INGESTED_FILES)
-              .select(
-                  col("file_uri").as("source_file"), col("ingest_run_id"), lit(true).as("_logged"))
-              .distinct();
-      ids =
-          ids.join(logged, new String[] {"source_file", "ingest_run_id"}, "left")
-              .select("line_id", "source_file", "_logged");
-      unlogged = when(col("_logged").isNull(), col("source_file"));
-    } else {
-      unlogged = col("source_file");
+    if (!lake.exists(Tables.INGESTED_FILES)) {
+      return ids.select(col("line_id"), col("source_file").as("_unlogged_file"));
     }
-    return ids.groupBy("line_id").agg(functions.max(unlogged).as("_unlogged_file"));
+    Dataset<Row> logged =
+        lake.read(Tables.INGESTED_FILES)
+            .select(
+                col("file_uri").as("source_file"), col("ingest_run_id"), lit(true).as("_logged"))
+            .distinct();
+    return ids.join(
+            functions.broadcast(logged), new String[] {"source_file", "ingest_run_id"}, "left")
+        .select(
+            col("line_id"), when(col("_logged").isNull(), col("source_file")).as("_unlogged_file"));
   }
 
   static Dataset<Row> silverRows(Dataset<Row> batch) {

@@ -64,9 +64,14 @@ class IngestClassifyTest extends SparkTestBase {
         BATCH);
   }
 
+  /** Stored ids, a row per stored record; Z is stored but not in the batch. */
   private Dataset<Row> stored() {
     return spark.createDataFrame(
-        List.of(RowFactory.create("C", null), RowFactory.create("D", "file:/landing/f2")), STORED);
+        List.of(
+            RowFactory.create("C", null),
+            RowFactory.create("D", "file:/landing/f2"),
+            RowFactory.create("Z", null)),
+        STORED);
   }
 
   private static Map<Long, String> statuses(Dataset<Row> classified, Dataset<Row> batch) {
@@ -97,10 +102,12 @@ class IngestClassifyTest extends SparkTestBase {
     expected.put(7L, IngestJob.DUPLICATE);
 
     Dataset<Row> batch = batch();
-    Dataset<Row> duplicates = IngestJob.duplicateRows(batch, stored());
+    Dataset<Row> duplicates = IngestJob.duplicateRows(batch, stored(), true);
+    assertEquals(List.of(1L, 3L, 5L, 7L), rowsOf(duplicates));
     assertEquals(
         List.of(1L, 3L, 5L, 7L),
-        duplicates.orderBy(IngestJob.ROW).as(org.apache.spark.sql.Encoders.LONG()).collectAsList());
+        rowsOf(IngestJob.duplicateRows(batch, stored(), false)),
+        "the stored ids filtered by a shuffle join, as for a big batch");
     // The job sends up to BROADCAST_DUPLICATES record numbers to every task, and joins more with a
     // shuffle: both give the same statuses.
     assertEquals(
@@ -112,11 +119,13 @@ class IngestClassifyTest extends SparkTestBase {
   @Test
   void withNothingStoredOnlyRepeatsWithinTheBatchAreDuplicates() {
     Dataset<Row> batch = batch();
-    assertEquals(
-        List.of(1L, 5L, 7L),
-        IngestJob.duplicateRows(batch, null)
-            .orderBy(IngestJob.ROW)
-            .as(org.apache.spark.sql.Encoders.LONG())
-            .collectAsList());
+    assertEquals(List.of(1L, 5L, 7L), rowsOf(IngestJob.duplicateRows(batch, null, true)));
+  }
+
+  private static List<Long> rowsOf(Dataset<Row> duplicates) {
+    return duplicates
+        .orderBy(IngestJob.ROW)
+        .as(org.apache.spark.sql.Encoders.LONG())
+        .collectAsList();
   }
 }
