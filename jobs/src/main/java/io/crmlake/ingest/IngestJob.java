@@ -50,6 +50,23 @@ public final class IngestJob implements Job<IngestResult> {
   static final String REJECTED = "REJECTED";
   static final String DUPLICATE = "DUPLICATE";
 
+  /** Column that numbers the records of a batch (unique within it) while it is classified. */
+  static final String ROW = "_row";
+
+  /**
+   * Most duplicates a batch is classified with by sending their record numbers to every task; more
+   * (a whole history delivered again) are joined with one shuffle. 1,000,000 record numbers take
+   * about 20 MB.
+   */
+  static final long BROADCAST_DUPLICATES = 1_000_000;
+
+  /**
+   * Most records a batch may have for its line ids to be sent to every task that reads the stored
+   * ids (a day's files: the stored ids are then only filtered, not shuffled); a bigger batch is
+   * matched with them by a shuffle join. 1,000,000 line ids take about 50 MB.
+   */
+  static final long BROADCAST_ROWS = 1_000_000;
+
   private final IngestSettings settings;
 
   public IngestJob(IngestSettings settings) {
@@ -115,8 +132,10 @@ public final class IngestJob implements Job<IngestResult> {
 
   /**
    * Lists a source's new files, reads and validates them and classifies every record; adds a row
-   * per new file to {@code files}. The batch is cached on disk (wide rows: the heap stays free for
-   * the writes) until the run ends.
+   * per new file to {@code files}. The validated batch is cached on disk (wide rows: the heap stays
+   * free for the writes) until the run ends, and so are the record numbers of its duplicates. The
+   * classified rows it returns join the two again for each count and write (the duplicates sent to
+   * every task); above {@link #BROADCAST_DUPLICATES} they are joined once and cached on disk too.
    *
    * <p>A file that cannot be ingested as a whole (a header without a required column, an unreadable
    * compressed stream, a broken Parquet footer) is quarantined: recorded in {@code
@@ -340,29 +359,14 @@ public final class IngestJob implements Job<IngestResult> {
     }
   }
 
-  /** Column that numbers the records of a batch (unique within it) while it is classified. */
-  static final String ROW = "_row";
-
-  /**
-   * Most duplicates a batch is classified with by sending their record numbers to every task; more
-   * (a whole history delivered again) are joined with one shuffle. 1,000,000 record numbers take
-   * about 20 MB.
-   */
-  static final long BROADCAST_DUPLICATES = 1_000_000;
-
-  /**
-   * Most records a batch may have for its line ids to be sent to every task that reads the stored
-   * ids (a day's files: the stored ids are then only filtered, not shuffled); a bigger batch is
-   * matched with them by a shuffle join. 1,000,000 line ids take about 50 MB.
-   */
-  static final long BROADCAST_ROWS = 1_000_000;
-
   /**
    * The {@link #ROW} numbers of a batch's duplicate records: those whose line id is already stored,
-   * or that an earlier record of the batch has (the first by file path and position wins). A line
-   * stored from this same file by a run that was killed before it logged the file is not a
-   * duplicate: this run takes over that file's books (the insert-only writes do not store it
-   * again). Only ids and positions are shuffled, not the records.
+   * or that an earlier record of the batch has (the first by file path and position wins, then the
+   * first read: a Delta source's records have no position). A line stored from this same file by a
+   * run that was killed before it logged the file is not a duplicate: this run takes over that
+   * file's books (the insert-only writes do not store it again). Only ids and positions are
+   * shuffled, not the records. The record numbers come from the cached batch, so they match the
+   * batch the duplicates are joined with.
    *
    * @param stored the stored line ids ({@link #storedLineIds}), null when nothing is stored yet
    * @param smallBatch whether the batch's line ids are few enough to send to every task
@@ -456,8 +460,7 @@ public final class IngestJob implements Job<IngestResult> {
             .select(
                 col("file_uri").as("source_file"), col("ingest_run_id"), lit(true).as("_logged"))
             .distinct();
-    return ids.join(
-            functions.broadcast(logged), new String[] {"source_file", "ingest_run_id"}, "left")
+    return ids.join(logged, new String[] {"source_file", "ingest_run_id"}, "left")
         .select(
             col("line_id"), when(col("_logged").isNull(), col("source_file")).as("_unlogged_file"));
   }

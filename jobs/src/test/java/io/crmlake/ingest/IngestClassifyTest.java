@@ -1,6 +1,7 @@
 package io.crmlake.ingest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.testing.SparkTestBase;
 import java.util.List;
@@ -15,8 +16,8 @@ import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
- * How ingest classifies a batch's records, on a hand-worked batch of eight records from two files
- * (f1 sorts before f2):
+ * How ingest classifies a batch's records, on a hand-worked batch of ten records from two files (f1
+ * sorts before f2) and a source without positions (a Delta table, path ""):
  *
  * <pre>
  * row  line id  file  position  reason      stored as          status
@@ -28,7 +29,12 @@ import org.junit.jupiter.api.Test;
  *  5   E        f2     0        -           -                  DUPLICATE  f2 after f1
  *  6   E        f1    50        -           -                  VALID      first E
  *  7   B        f2    60        MISSING     -                  DUPLICATE  a duplicate first
+ *  8   T        ""    -         -           -                  VALID      first read
+ *  9   T        ""    -         -           -                  DUPLICATE  read after 8
  * </pre>
+ *
+ * D is stored twice: once from a logged run, once from f2 by the killed run; the killed run's copy
+ * makes it this run's own.
  */
 class IngestClassifyTest extends SparkTestBase {
   static final StructType BATCH =
@@ -39,28 +45,32 @@ class IngestClassifyTest extends SparkTestBase {
           .add("file_path", DataTypes.StringType)
           .add("record_pos", DataTypes.LongType)
           .add("item_pos", DataTypes.IntegerType)
-          .add("reason_code", DataTypes.StringType);
+          .add("reason_code", DataTypes.StringType)
+          .add("tag", DataTypes.LongType);
 
   static final StructType STORED =
       new StructType()
           .add("line_id", DataTypes.StringType)
           .add("_unlogged_file", DataTypes.StringType);
 
-  private static Row rec(long row, String id, String file, long pos, String reason) {
-    return RowFactory.create(row, id, "file:/landing/" + file, file, pos, 0, reason);
+  /** A record; {@code tag} repeats its number, since classify drops the record number. */
+  private static Row rec(long row, String id, String file, Long pos, String reason) {
+    return RowFactory.create(row, id, "file:/landing/" + file, file, pos, 0, reason, row);
   }
 
   private Dataset<Row> batch() {
     return spark.createDataFrame(
         List.of(
-            rec(0, "A", "f1", 10, null),
-            rec(1, "A", "f2", 5, null),
-            rec(2, "B", "f1", 20, "BAD_NUMBER"),
-            rec(3, "C", "f1", 30, null),
-            rec(4, "D", "f2", 40, null),
-            rec(5, "E", "f2", 0, null),
-            rec(6, "E", "f1", 50, null),
-            rec(7, "B", "f2", 60, "MISSING_FIELD")),
+            rec(0, "A", "f1", 10L, null),
+            rec(1, "A", "f2", 5L, null),
+            rec(2, "B", "f1", 20L, "BAD_NUMBER"),
+            rec(3, "C", "f1", 30L, null),
+            rec(4, "D", "f2", 40L, null),
+            rec(5, "E", "f2", 0L, null),
+            rec(6, "E", "f1", 50L, null),
+            rec(7, "B", "f2", 60L, "MISSING_FIELD"),
+            rec(8, "T", "", null, null),
+            rec(9, "T", "", null, null)),
         BATCH);
   }
 
@@ -69,22 +79,16 @@ class IngestClassifyTest extends SparkTestBase {
     return spark.createDataFrame(
         List.of(
             RowFactory.create("C", null),
+            RowFactory.create("D", null),
             RowFactory.create("D", "file:/landing/f2"),
             RowFactory.create("Z", null)),
         STORED);
   }
 
-  private static Map<Long, String> statuses(Dataset<Row> classified, Dataset<Row> batch) {
-    // classify drops the record number; the line id and position identify the rows here.
-    Map<String, Long> rowOf = new TreeMap<>();
-    for (Row r : batch.collectAsList()) {
-      rowOf.put(r.getString(1) + "@" + r.getString(3) + ":" + r.getLong(4), r.getLong(0));
-    }
+  private static Map<Long, String> statuses(Dataset<Row> classified) {
     Map<Long, String> out = new TreeMap<>();
-    for (Row r :
-        classified.select("line_id", "file_path", "record_pos", "_status").collectAsList()) {
-      out.put(
-          rowOf.get(r.getString(0) + "@" + r.getString(1) + ":" + r.getLong(2)), r.getString(3));
+    for (Row r : classified.select("tag", "_status").collectAsList()) {
+      out.put(r.getLong(0), r.getString(1));
     }
     return out;
   }
@@ -100,26 +104,33 @@ class IngestClassifyTest extends SparkTestBase {
     expected.put(5L, IngestJob.DUPLICATE);
     expected.put(6L, IngestJob.VALID);
     expected.put(7L, IngestJob.DUPLICATE);
+    expected.put(8L, IngestJob.VALID);
+    expected.put(9L, IngestJob.DUPLICATE);
 
     Dataset<Row> batch = batch();
     Dataset<Row> duplicates = IngestJob.duplicateRows(batch, stored(), true);
-    assertEquals(List.of(1L, 3L, 5L, 7L), rowsOf(duplicates));
-    assertEquals(
-        List.of(1L, 3L, 5L, 7L),
-        rowsOf(IngestJob.duplicateRows(batch, stored(), false)),
-        "the stored ids filtered by a shuffle join, as for a big batch");
-    // The job sends up to BROADCAST_DUPLICATES record numbers to every task, and joins more with a
-    // shuffle: both give the same statuses.
-    assertEquals(
-        expected, statuses(IngestJob.classify(batch, functions.broadcast(duplicates)), batch));
-    assertEquals(expected, statuses(IngestJob.classify(batch, duplicates), batch));
+    assertEquals(List.of(1L, 3L, 5L, 7L, 9L), rowsOf(duplicates));
+    assertEquals(expected, statuses(IngestJob.classify(batch, functions.broadcast(duplicates))));
+    // A big batch (or many duplicates): the same with shuffle joins, Spark's own broadcasts off.
+    String threshold = "spark.sql.autoBroadcastJoinThreshold";
+    spark.conf().set(threshold, "-1");
+    try {
+      Dataset<Row> shuffled = IngestJob.duplicateRows(batch, stored(), false);
+      assertEquals(List.of(1L, 3L, 5L, 7L, 9L), rowsOf(shuffled));
+      Dataset<Row> classified = IngestJob.classify(batch, shuffled);
+      assertEquals(expected, statuses(classified));
+      String plan = classified.queryExecution().executedPlan().toString();
+      assertTrue(!plan.contains("BroadcastHashJoin"), plan);
+    } finally {
+      spark.conf().unset(threshold);
+    }
   }
 
   /** On a first ingest nothing is stored: only repeats within the batch are duplicates. */
   @Test
   void withNothingStoredOnlyRepeatsWithinTheBatchAreDuplicates() {
     Dataset<Row> batch = batch();
-    assertEquals(List.of(1L, 5L, 7L), rowsOf(IngestJob.duplicateRows(batch, null, true)));
+    assertEquals(List.of(1L, 5L, 7L, 9L), rowsOf(IngestJob.duplicateRows(batch, null, true)));
   }
 
   private static List<Long> rowsOf(Dataset<Row> duplicates) {

@@ -311,10 +311,10 @@ public final class Lake {
   }
 
   /**
-   * Sets the Delta table comment, column comments and declared table properties to the
-   * declaration's where they differ (a table written before they were declared, or whose comments
-   * changed). A table that already agrees gets no commit. Checked once per table and declaration in
-   * a JVM.
+   * Sets the Delta table comment and column comments to the declaration's where they differ, and
+   * the declared table properties the table lacks (a table written before they were declared, or
+   * whose comments changed; a property no longer declared is left as it is). A table that already
+   * agrees gets no commit. Checked once per table and declaration in a JVM.
    */
   void describe(Table table) {
     String target = "delta.`" + path(table).replace("`", "``") + "`";

@@ -1,8 +1,10 @@
 package io.crmlake.common.lake;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -150,8 +152,8 @@ public final class Table {
    * Parquet writer of every write, so {@code parquet.enable.dictionary#<column>} turns dictionary
    * encoding off for the columns declared {@link Builder#withoutDictionary}.
    */
-  public java.util.Map<String, String> properties() {
-    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+  public Map<String, String> properties() {
+    Map<String, String> out = new LinkedHashMap<>();
     for (String c : withoutDictionary) {
       out.put("parquet.enable.dictionary#" + c, "false");
     }
@@ -286,12 +288,15 @@ public final class Table {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Table t && t.id.equals(id) && t.schema.equals(schema);
+    return o instanceof Table t
+        && t.id.equals(id)
+        && t.schema.equals(schema)
+        && t.withoutDictionary.equals(withoutDictionary);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, schema);
+    return Objects.hash(id, schema, withoutDictionary);
   }
 
   /** The rows of a run do not match the table's declaration. */
@@ -415,13 +420,33 @@ public final class Table {
         require(names.contains(merge.flag()), "flag column " + merge.flag() + " is not a column");
         require(names.containsAll(merge.stamps()), "stamp columns must be declared columns");
       }
+      List<String> leaves = new ArrayList<>();
+      for (StructField f : schema.fields()) {
+        parquetLeaves(f.name(), f.dataType(), leaves);
+      }
       for (String c : withoutDictionary) {
         require(
-            names.contains(c.split("\\.")[0]),
-            "column " + c + " (without dictionary) is not a column");
+            leaves.contains(c),
+            "column " + c + " (without dictionary) is not a Parquet column; they are " + leaves);
       }
       return new Table(
           id, producer, comment, mode, partitionBy, keys, schema, slot, merge, withoutDictionary);
+    }
+
+    /** The dotted paths of the Parquet columns Spark writes for a column (maps and lists nest). */
+    private static void parquetLeaves(String path, DataType type, List<String> out) {
+      if (type instanceof StructType st) {
+        for (StructField f : st.fields()) {
+          parquetLeaves(path + "." + f.name(), f.dataType(), out);
+        }
+      } else if (type instanceof MapType m) {
+        parquetLeaves(path + ".key_value.key", m.keyType(), out);
+        parquetLeaves(path + ".key_value.value", m.valueType(), out);
+      } else if (type instanceof ArrayType a) {
+        parquetLeaves(path + ".list.element", a.elementType(), out);
+      } else {
+        out.add(path);
+      }
     }
 
     private void require(boolean ok, String problem) {

@@ -129,24 +129,39 @@ class LakeTest extends SparkTestBase {
    * any row group, read from the files' footers.
    */
   private java.util.Map<String, Boolean> dictionaryPages(String tablePath) throws Exception {
+    return dictionaryPages(tablePath, java.util.Set.of());
+  }
+
+  /** As {@link #dictionaryPages(String)}, over the data files not in {@code skip}. */
+  private java.util.Map<String, Boolean> dictionaryPages(String tablePath, java.util.Set<Path> skip)
+      throws Exception {
     java.util.Map<String, Boolean> out = new java.util.TreeMap<>();
-    try (var files = java.nio.file.Files.walk(Path.of(java.net.URI.create(tablePath)))) {
-      for (Path f : files.filter(x -> x.toString().endsWith(".parquet")).toList()) {
-        try (var reader =
-            org.apache.parquet.hadoop.ParquetFileReader.open(
-                org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
-                    new org.apache.hadoop.fs.Path(f.toUri()),
-                    spark.sparkContext().hadoopConfiguration()))) {
-          for (var block : reader.getFooter().getBlocks()) {
-            for (var column : block.getColumns()) {
-              out.merge(
-                  column.getPath().toDotString(), column.hasDictionaryPage(), Boolean::logicalOr);
-            }
+    for (Path f : dataFiles(tablePath)) {
+      if (skip.contains(f)) {
+        continue;
+      }
+      try (var reader =
+          org.apache.parquet.hadoop.ParquetFileReader.open(
+              org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                  new org.apache.hadoop.fs.Path(f.toUri()),
+                  spark.sparkContext().hadoopConfiguration()))) {
+        for (var block : reader.getFooter().getBlocks()) {
+          for (var column : block.getColumns()) {
+            out.merge(
+                column.getPath().toDotString(), column.hasDictionaryPage(), Boolean::logicalOr);
           }
         }
       }
     }
     return out;
+  }
+
+  private static java.util.Set<Path> dataFiles(String tablePath) throws Exception {
+    try (var files = java.nio.file.Files.walk(Path.of(java.net.URI.create(tablePath)))) {
+      return files
+          .filter(x -> x.toString().endsWith(".parquet") && !x.toString().contains("_delta_log"))
+          .collect(java.util.stream.Collectors.toSet());
+    }
   }
 
   /**
@@ -164,6 +179,7 @@ class LakeTest extends SparkTestBase {
     assertEquals(900, lake.read(TAGGED).count());
     assertEquals(
         java.util.Map.of(
+            // id is undeclared: Parquet drops the dictionary of unique values by itself.
             "id", false,
             "kind", false,
             "size", true,
@@ -182,6 +198,31 @@ class LakeTest extends SparkTestBase {
     }
     assertEquals("false", properties.get("parquet.enable.dictionary#kind"));
     assertEquals("false", properties.get("parquet.enable.dictionary#tags.key_value.value"));
+    java.util.Set<Path> before = dataFiles(other.path(TAGGED));
+    other.write(TAGGED, tagged(600, 900), Optional.empty());
+    java.util.Map<String, Boolean> added = dictionaryPages(other.path(TAGGED), before);
+    assertEquals(false, added.get("kind"), "files written after the property was set: " + added);
+    assertEquals(true, added.get("size"), "files written after the property was set: " + added);
+  }
+
+  @Test
+  void aColumnDeclaredWithoutDictionaryMustBeAParquetColumn() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                Table.builder("silver", "bad", "test")
+                    .comment("Bad.")
+                    .withoutDictionary("tags.value")
+                    .column(
+                        "tags",
+                        DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
+                        "Tags.")
+                    .build());
+    assertTrue(
+        e.getMessage().contains("tags.value (without dictionary) is not a Parquet column")
+            && e.getMessage().contains("tags.key_value.value"),
+        e.getMessage());
   }
 
   @Test
