@@ -202,6 +202,10 @@ public final class IngestJob implements Job<IngestResult> {
           ctx.persist(
               validator
                   .validate(RawReader.read(spark, spec, toRead, inspection))
+                  // As many partitions as the run's input makes shuffles (one per task of reading,
+                  // at most): they are the files each table gets, so a day's batch is not written
+                  // as a file per task.
+                  .coalesce(spark.sessionState().conf().numShufflePartitions())
                   .withColumn("ingest_run_id", lit(ctx.runId()))
                   .withColumn(ROW, functions.monotonically_increasing_id()),
               StorageLevel.DISK_ONLY());
