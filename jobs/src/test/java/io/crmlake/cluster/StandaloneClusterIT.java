@@ -75,17 +75,24 @@ class StandaloneClusterIT extends SparkTestBase {
     }
   }
 
-  /** Runs bin/crmlake's command line through SparkSubmit against the cluster. */
-  private int submit(Path log, String... args) throws Exception {
-    long start = System.nanoTime();
-    try {
-      return submitTimed(log, args);
-    } finally {
-      System.err.printf("submission %s took %.1f s%n", args[0], (System.nanoTime() - start) / 1e9);
+  /** A command line submitted with SparkSubmit against the cluster, running or ended. */
+  private record Submission(String name, Process process, long started) {
+    /** Waits for the submission to end (at most ten minutes) and returns its exit code. */
+    int exitCode() throws Exception {
+      assertTrue(process.waitFor(10, TimeUnit.MINUTES), "submission " + name + " finished");
+      System.err.printf("submission %s took %.1f s%n", name, (System.nanoTime() - started) / 1e9);
+      return process.exitValue();
     }
   }
 
-  private int submitTimed(Path log, String... args) throws Exception {
+  /** Runs bin/crmlake's command line through SparkSubmit against the cluster, to its end. */
+  private int submit(Path log, String... args) throws Exception {
+    return start(log, args).exitCode();
+  }
+
+  /** Starts bin/crmlake's command line through SparkSubmit against the cluster. */
+  private Submission start(Path log, String... args) throws Exception {
+    long start = System.nanoTime();
     Path appJar = projectDir().resolve("jobs/target/crmlake-jobs-0.1.0-SNAPSHOT-app.jar");
     String flags = String.join(" ", cluster.jvmFlags());
     List<String> cmd = new ArrayList<>();
@@ -117,9 +124,7 @@ class StandaloneClusterIT extends SparkTestBase {
     pb.environment().put("SPARK_HOME", cluster.sparkHome().toString());
     pb.environment().put("SPARK_SCALA_VERSION", "2.13");
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    Process p = pb.start();
-    assertTrue(p.waitFor(10, TimeUnit.MINUTES), "submission finished");
-    return p.exitValue();
+    return new Submission(args[0], pb.start(), start);
   }
 
   private static Dataset<Row> comparable(Lake lake, Table t, String... volatileColumns) {
@@ -164,20 +169,13 @@ class StandaloneClusterIT extends SparkTestBase {
         0,
         submit(dir.resolve("generate.log"), generate.toArray(String[]::new)),
         log(dir, "generate.log"));
-    // Every job of the pipeline in one application.
+    // Every job of the pipeline in one application. The cluster's driver and executors wait on
+    // each other much of the time, so the same jobs run in local mode meanwhile, in this JVM.
     List<String> pipeline = new ArrayList<>(List.of("pipeline", "--lake", clusterLake.toString()));
     pipeline.addAll(List.of(sample));
     pipeline.addAll(List.of("--set", "ingest.sources=" + sources));
     pipeline.addAll(List.of("--set", "publish.serving.url=" + pg.jdbcUrl()));
-    assertEquals(
-        0,
-        submit(dir.resolve("pipeline.log"), pipeline.toArray(String[]::new)),
-        log(dir, "pipeline.log"));
-    String out = Files.readString(dir.resolve("pipeline.log"));
-    assertTrue(out.contains("KMeans: chose K = "), log(dir, "pipeline.log"));
-    assertTrue(out.contains("total expected CLV"), log(dir, "pipeline.log"));
-    assertTrue(out.contains("winner: logistic"), log(dir, "pipeline.log"));
-    assertTrue(out.contains("== pipeline summary"), log(dir, "pipeline.log"));
+    Submission onTheCluster = start(dir.resolve("pipeline.log"), pipeline.toArray(String[]::new));
     // The same jobs in local mode, on the same landing files.
     List<String> localSets = new ArrayList<>(List.of("generate.output=" + landing));
     for (int i = 1; i < sample.length; i += 2) {
@@ -189,21 +187,34 @@ class StandaloneClusterIT extends SparkTestBase {
     }
     CrmlakeConfig local = config(dir.resolve("local-lake"), localSets.toArray(String[]::new));
     Lake localLake = lake(local);
-    if (cdnow) {
-      Jobs.ingest(localLake, local, sampleSource, cdnowSource);
-    } else {
-      Jobs.ingest(localLake, local, sampleSource);
+    long localStart = System.nanoTime();
+    try {
+      if (cdnow) {
+        Jobs.ingest(localLake, local, sampleSource, cdnowSource);
+      } else {
+        Jobs.ingest(localLake, local, sampleSource);
+      }
+      Jobs.baskets(localLake, local);
+      Jobs.segments(localLake, local);
+      Jobs.clv(localLake, local);
+      Jobs.churn(localLake, local);
+      CrmlakeConfig localPublish =
+          config(
+              dir.resolve("local-lake"),
+              "publish.serving.url=" + pg.jdbcUrl(),
+              "publish.serving.schema=local_run");
+      Jobs.publish(localLake, localPublish, java.util.Map.of());
+      System.err.printf("local mode took %.1f s%n", (System.nanoTime() - localStart) / 1e9);
+    } catch (Exception | Error e) {
+      onTheCluster.process().destroyForcibly();
+      throw e;
     }
-    Jobs.baskets(localLake, local);
-    Jobs.segments(localLake, local);
-    Jobs.clv(localLake, local);
-    Jobs.churn(localLake, local);
-    CrmlakeConfig localPublish =
-        config(
-            dir.resolve("local-lake"),
-            "publish.serving.url=" + pg.jdbcUrl(),
-            "publish.serving.schema=local_run");
-    Jobs.publish(localLake, localPublish, java.util.Map.of());
+    assertEquals(0, onTheCluster.exitCode(), log(dir, "pipeline.log"));
+    String out = Files.readString(dir.resolve("pipeline.log"));
+    assertTrue(out.contains("KMeans: chose K = "), log(dir, "pipeline.log"));
+    assertTrue(out.contains("total expected CLV"), log(dir, "pipeline.log"));
+    assertTrue(out.contains("winner: logistic"), log(dir, "pipeline.log"));
+    assertTrue(out.contains("== pipeline summary"), log(dir, "pipeline.log"));
     Lake onCluster = lake(config(clusterLake));
     long lines = localLake.read(Tables.TRANSACTIONS).where("source = 'sample'").count();
     assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
