@@ -36,7 +36,7 @@ public record ChurnSettings(
     ClvSettings clv,
     String effective) {
 
-  /** A classifier family compared on the holdout. */
+  /** A classifier family compared on the holdout; declared from the quickest to fit. */
   public enum Candidate {
     LOGISTIC("logistic"),
     RANDOM_FOREST("random-forest"),

@@ -3,6 +3,7 @@ package io.crmlake.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
@@ -77,9 +78,15 @@ class StandaloneClusterIT extends SparkTestBase {
 
   /** A command line submitted with SparkSubmit against the cluster, running or ended. */
   private record Submission(String name, Process process, long started) {
-    /** Waits for the submission to end (at most ten minutes) and returns its exit code. */
+    /**
+     * Waits for the submission to end (at most ten minutes; then it is killed and the test fails)
+     * and returns its exit code.
+     */
     int exitCode() throws Exception {
-      assertTrue(process.waitFor(10, TimeUnit.MINUTES), "submission " + name + " finished");
+      if (!process.waitFor(10, TimeUnit.MINUTES)) {
+        process.destroyForcibly().waitFor(1, TimeUnit.MINUTES);
+        fail("submission " + name + " did not finish in ten minutes: killed");
+      }
       System.err.printf("submission %s took %.1f s%n", name, (System.nanoTime() - started) / 1e9);
       return process.exitValue();
     }
