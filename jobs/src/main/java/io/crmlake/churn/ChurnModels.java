@@ -70,7 +70,9 @@ public final class ChurnModels {
       case GBT -> {
         for (int n : g.gbtMaxIter()) {
           for (int d : g.gbtMaxDepth()) {
-            out.add(ordered("maxIter", n, "maxDepth", d));
+            for (double step : g.gbtStepSize()) {
+              out.add(ordered("maxIter", n, "maxDepth", d, "stepSize", step));
+            }
           }
         }
       }
@@ -78,10 +80,12 @@ public final class ChurnModels {
     return out;
   }
 
-  private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+  /** A grid point with its parameters in the order given: {@code name, value, name, value, …}. */
+  private static Map<String, Object> ordered(Object... namesAndValues) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put(k1, v1);
-    m.put(k2, v2);
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      m.put((String) namesAndValues[i], namesAndValues[i + 1]);
+    }
     return m;
   }
 
@@ -109,7 +113,7 @@ public final class ChurnModels {
               new GBTClassifier()
                   .setMaxIter((Integer) p.get("maxIter"))
                   .setMaxDepth((Integer) p.get("maxDepth"))
-                  .setStepSize(0.1)
+                  .setStepSize((Double) p.get("stepSize"))
                   .setSeed(seed)
                   .setFeaturesCol(VECTOR)
                   .setLabelCol(LABEL)

@@ -64,7 +64,8 @@ public record ChurnSettings(
       List<Integer> forestNumTrees,
       List<Integer> forestMaxDepth,
       List<Integer> gbtMaxIter,
-      List<Integer> gbtMaxDepth) {}
+      List<Integer> gbtMaxDepth,
+      List<Double> gbtStepSize) {}
 
   /** A risk band: customers whose calibrated probability is at least minProbability. */
   public record RiskBand(String name, double minProbability) {}
@@ -106,7 +107,8 @@ public record ChurnSettings(
             ints(s, "churn.grid.random-forest.num-trees", 1),
             ints(s, "churn.grid.random-forest.max-depth", 1),
             ints(s, "churn.grid.gbt.max-iter", 1),
-            ints(s, "churn.grid.gbt.max-depth", 1));
+            ints(s, "churn.grid.gbt.max-depth", 1),
+            doubles(s, "churn.grid.gbt.step-size", 0.001, 1));
     List<RiskBand> bands = new ArrayList<>();
     double previous = Double.POSITIVE_INFINITY;
     for (Settings b : s.objectList("churn.risk-bands")) {

@@ -458,6 +458,7 @@ public final class PipelineBench {
                 .setLabelCol("churned")
                 .setMaxIter(s.grid().gbtMaxIter().get(0))
                 .setMaxDepth(s.grid().gbtMaxDepth().get(0))
+                .setStepSize(s.grid().gbtStepSize().get(0))
                 .setSeed(s.seed())
                 .fit(train);
       }

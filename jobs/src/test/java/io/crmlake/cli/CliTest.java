@@ -62,6 +62,14 @@ class CliTest extends SparkTestBase {
     assertEquals(2, badK.code());
     assertTrue(
         badK.err().contains("segments.kmeans.k-max must be at least 2, cannot be: 1"), badK.err());
+    Cli.Result badStep =
+        Cli.run("churn", "--lake", dir.toString(), "--set", "churn.grid.gbt.step-size=[0.2, 0]");
+    assertEquals(2, badStep.code());
+    assertTrue(
+        badStep
+            .err()
+            .contains("churn.grid.gbt.step-size must be between 0.001 and 1.0, cannot be: 0"),
+        badStep.err());
     Cli.Result badUnit =
         Cli.run("clv", "--lake", dir.toString(), "--set", "clv.time-unit=fortnight");
     assertEquals(2, badUnit.code());

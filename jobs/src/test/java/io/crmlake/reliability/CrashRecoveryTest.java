@@ -50,11 +50,15 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ul>
  *   <li>Lane 1, a lake that starts empty: the first runs of ingest (after each of its five commits,
- *       also between the silver commit and the file log), baskets and segments.
- *   <li>Lane 2, a copy of the finished reference lake: re-runs of churn, clv and publish (with the
+ *       also between the silver commit and the file log), baskets, segments and clv (which reads
+ *       silver only).
+ *   <li>Lane 2, a copy of the finished reference lake: re-runs of churn and publish (with the
  *       serving database), then {@code pipeline --from clv} killed at random moments (seeded) and
  *       resumed to its end.
  * </ul>
+ *
+ * <p>The two lanes run at once, each about as long as the other (the machine's two cores are busy
+ * throughout); the reference pipeline runs in this JVM before lane 2 starts.
  *
  * <p>Every kill point is logged and appended to {@code target/crash-kills.log} (random ones with
  * their delay and seed), so a failure can be replayed. After every kill every table of the lake
@@ -308,8 +312,8 @@ class CrashRecoveryTest extends SparkTestBase {
     Lake fresh = lake(config(freshRoot, settings(freshRoot, "crm").toArray(String[]::new)));
     Lake rerun = lake(config(rerunRoot, settings(rerunRoot, "crm").toArray(String[]::new)));
 
-    // Lane 1, on a lake that starts empty: first runs of ingest, baskets and segments, killed after
-    // each of their commits (ingest also between its silver commit and its file log).
+    // Lane 1, on a lake that starts empty: first runs of ingest, baskets, segments and clv, killed
+    // after each of their commits (ingest also between its silver commit and its file log).
     java.util.concurrent.ExecutorService lanes =
         java.util.concurrent.Executors.newFixedThreadPool(1);
     java.util.concurrent.Future<Integer> lane1 =
@@ -340,7 +344,8 @@ class CrashRecoveryTest extends SparkTestBase {
                         List.of("segments"),
                         "gold.customer_features",
                         "gold.segment_profiles",
-                        "ops.job_runs"));
+                        "ops.job_runs")
+                    + chain(fresh, freshRoot, "clv", List.of("clv"), "gold.clv", "ops.job_runs"));
 
     // The reference meanwhile: one uninterrupted pipeline, in this JVM.
     List<String> refArgs = args(refRoot, "reference", List.of("pipeline"));
@@ -362,7 +367,6 @@ class CrashRecoveryTest extends SparkTestBase {
             List.of("churn"),
             "gold.churn_model_metrics",
             "ops.job_runs");
-    kills += chain(rerun, rerunRoot, "clv", List.of("clv"), "gold.clv", "ops.job_runs");
     kills +=
         chain(
             rerun,
@@ -401,7 +405,7 @@ class CrashRecoveryTest extends SparkTestBase {
         continue;
       }
       List<Lake> lakes = new ArrayList<>(List.of(rerun));
-      if (List.of("ingest", "baskets", "segments").contains(t.producer())) {
+      if (List.of("ingest", "baskets", "segments", "clv").contains(t.producer())) {
         lakes.add(fresh);
       }
       for (Lake l : lakes) {
