@@ -4,6 +4,7 @@ import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.CrmlakeConfig.CatalogType;
 import io.crmlake.common.lake.Lake;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -90,18 +91,20 @@ public final class SparkSessions {
       }
     }
     // In local mode a fatal error in a task (a StackOverflowError) would exit the JVM with code 50;
-    // this makes it fail the job instead, so the run is logged and recorded (FatalErrors).
+    // this makes it fail the job instead, so the run is logged and recorded (FatalErrors). And
+    // local files are created without a chmod process each (LocalFiles).
     String master =
         submitted.contains("spark.master")
             ? submitted.get("spark.master")
             : config.spark().master().orElse(null);
-    FatalErrors.sparkConf(master)
-        .forEach(
-            (k, v) -> {
-              if (!submitted.contains(k) && !config.spark().conf().containsKey(k)) {
-                builder.config(k, v);
-              }
-            });
+    Map<String, String> local = new LinkedHashMap<>(FatalErrors.sparkConf(master));
+    local.putAll(LocalFiles.sparkConf(master));
+    local.forEach(
+        (k, v) -> {
+          if (!submitted.contains(k) && !config.spark().conf().containsKey(k)) {
+            builder.config(k, v);
+          }
+        });
     SparkSession spark = builder.getOrCreate();
     // Delta reads a table's log in 50 tasks by default: most of the time of every first read of a
     // small table on a laptop. There one task per core, up to Delta's 50, unless set. A cluster's
