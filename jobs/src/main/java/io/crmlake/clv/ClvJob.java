@@ -92,7 +92,7 @@ public final class ClvJob implements Job<ClvResult> {
     List<Row> models = new ArrayList<>();
     ctx.phase("calibration fit");
     Dataset<Row> cal = ctx.persist(ClvSummary.summarize(tx, calEnd, settings.timeUnit()));
-    Fits calibration = fitBoth(cal, "calibration", first, calEnd, version, models);
+    Fits calibration = fitBoth(cal, "calibration", first, calEnd, version, models, null);
 
     ctx.phase("holdout validation");
     double holdout = ChronoUnit.DAYS.between(calEnd, obsEnd) / settings.timeUnit().days;
@@ -129,7 +129,8 @@ public final class ClvJob implements Job<ClvResult> {
 
     ctx.phase("full fit and scores");
     Dataset<Row> full = ctx.persist(ClvSummary.summarize(tx, obsEnd, settings.timeUnit()));
-    Fits fits = fitBoth(full, "full", first, obsEnd, version, models);
+    // From the calibration fit's parameters: the same customers with a third more history.
+    Fits fits = fitBoth(full, "full", first, obsEnd, version, models, calibration);
     Dataset<Row> scores =
         ctx.persist(
             ClvModels.score(
@@ -185,17 +186,25 @@ public final class ClvJob implements Job<ClvResult> {
         .build();
   }
 
-  /** Fits BG/NBD and Gamma-Gamma on a summary and adds their rows to {@code models}. */
+  /**
+   * Fits BG/NBD and Gamma-Gamma on a summary and adds their rows to {@code models}: from the
+   * configured starts, or from the parameters of {@code near} alone when given (falling back to the
+   * configured starts if they do not converge).
+   */
   private Fits fitBoth(
       Dataset<Row> summary,
       String fit,
       LocalDate start,
       LocalDate end,
       String version,
-      List<Row> models) {
-    Fitted bg = ClvModels.fitBgNbd(summary, settings);
+      List<Row> models,
+      Fits near) {
+    Fitted bg =
+        ClvModels.fitBgNbd(summary, settings, near == null ? null : near.bgnbd().fit().params());
     double corr = spendCorrelation(summary, fit);
-    Fitted gg = ClvModels.fitGammaGamma(summary, settings);
+    Fitted gg =
+        ClvModels.fitGammaGamma(
+            summary, settings, near == null ? null : near.gammaGamma().fit().params());
     models.add(modelRow(version, "bgnbd", fit, start, end, summary.count(), bg, BgNbd.NAMES));
     models.add(
         modelRow(

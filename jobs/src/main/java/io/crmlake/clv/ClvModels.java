@@ -7,9 +7,9 @@ import static org.apache.spark.sql.functions.lit;
 import io.crmlake.clv.ClvSettings.Likelihood;
 import io.crmlake.clv.MaximumLikelihood.Family;
 import io.crmlake.clv.MaximumLikelihood.Fit;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
@@ -120,35 +120,29 @@ public final class ClvModels {
 
   /**
    * Fits BG/NBD on every customer of the summary, first from {@code from} alone when given: the
-   * parameters of a fit on nearly the same data (churn's previous cutoff). That one start replaces
-   * the configured starts (three by default), each a descent of about twenty iterations over all
-   * customers. If it does not converge, the configured starts are tried as usual.
+   * parameters of a fit on nearly the same data (churn's previous cutoff, CLV's calibration fit for
+   * its full fit). That one start replaces the configured starts (three by default), each a descent
+   * of about twenty iterations over all customers. If it does not converge, the configured starts
+   * are tried as usual.
    */
   public static Fitted fitBgNbd(Dataset<Row> summary, ClvSettings s, double[] from) {
     JavaRDD<Tuple2<Object, Vector>> rows =
         rows(summary, s.likelihood(), "frequency", "recency", "t");
     try {
-      if (from != null) {
-        try {
-          return new Fitted(
-              MaximumLikelihood.fit(rows, BGNBD, List.of(from), s.options()), rows.count());
-        } catch (MaximumLikelihood.FitException e) {
-          LOG.warn(
-              "BG/NBD from {} did not converge ({}); trying the configured starts",
-              Arrays.toString(from),
-              e.getMessage());
-        }
-      }
-      double meanT = summary.agg(functions.avg("t")).first().getDouble(0);
-      double scale = Math.max(meanT, 1e-3);
-      List<double[]> starts =
-          new ArrayList<>(
-              List.of(
-                  new double[] {1, scale / 4, 1, 1},
-                  new double[] {0.25, scale / 10, 0.8, 2.5},
-                  new double[] {2, scale, 0.5, 0.5}));
       return new Fitted(
-          MaximumLikelihood.fit(rows, BGNBD, starts.subList(0, s.starts()), s.options()),
+          fit(
+              rows,
+              BGNBD,
+              from,
+              () -> {
+                double meanT = summary.agg(functions.avg("t")).first().getDouble(0);
+                double scale = Math.max(meanT, 1e-3);
+                return List.of(
+                    new double[] {1, scale / 4, 1, 1},
+                    new double[] {0.25, scale / 10, 0.8, 2.5},
+                    new double[] {2, scale, 0.5, 0.5});
+              },
+              s),
           rows.count());
     } finally {
       rows.unpersist(false);
@@ -157,22 +151,60 @@ public final class ClvModels {
 
   /** Fits Gamma-Gamma on the customers with a repeat purchase of positive mean value. */
   public static Fitted fitGammaGamma(Dataset<Row> summary, ClvSettings s) {
+    return fitGammaGamma(summary, s, null);
+  }
+
+  /**
+   * Fits Gamma-Gamma on the customers with a repeat purchase of positive mean value, first from
+   * {@code from} alone when given (a fit on nearly the same customers), as {@link
+   * #fitBgNbd(Dataset, ClvSettings, double[])} does.
+   */
+  public static Fitted fitGammaGamma(Dataset<Row> summary, ClvSettings s, double[] from) {
     Dataset<Row> repeat = spenders(summary);
     JavaRDD<Tuple2<Object, Vector>> rows =
         rows(repeat, s.likelihood(), "frequency", "monetary_value");
     try {
-      double meanM = repeat.agg(functions.avg("monetary_value")).first().getDouble(0);
-      List<double[]> starts =
-          List.of(
-              new double[] {1, 1, Math.max(meanM, 1e-3)},
-              new double[] {5, 4, Math.max(meanM, 1e-3) / 2},
-              new double[] {2, 2, 1});
       return new Fitted(
-          MaximumLikelihood.fit(rows, GAMMA_GAMMA, starts.subList(0, s.starts()), s.options()),
+          fit(
+              rows,
+              GAMMA_GAMMA,
+              from,
+              () -> {
+                double meanM = repeat.agg(functions.avg("monetary_value")).first().getDouble(0);
+                return List.of(
+                    new double[] {1, 1, Math.max(meanM, 1e-3)},
+                    new double[] {5, 4, Math.max(meanM, 1e-3) / 2},
+                    new double[] {2, 2, 1});
+              },
+              s),
           rows.count());
     } finally {
       rows.unpersist(false);
     }
+  }
+
+  /**
+   * The fit from {@code from} alone when given and it converges; otherwise from the first {@code
+   * clv.starts} of {@code starts} (computed only then).
+   */
+  private static Fit fit(
+      JavaRDD<Tuple2<Object, Vector>> rows,
+      Family family,
+      double[] from,
+      Supplier<List<double[]>> starts,
+      ClvSettings s) {
+    if (from != null) {
+      try {
+        return MaximumLikelihood.fit(rows, family, List.of(from), s.options());
+      } catch (MaximumLikelihood.FitException e) {
+        LOG.warn(
+            "{} from {} did not converge ({}); trying the configured starts",
+            family.name(),
+            Arrays.toString(from),
+            e.getMessage());
+      }
+    }
+    return MaximumLikelihood.fit(rows, family, starts.get().subList(0, s.starts()), s.options());
   }
 
   /** Customers Gamma-Gamma is fitted on: at least one repeat purchase, mean repeat value > 0. */

@@ -10,18 +10,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FilterFileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Listing a landing folder. The local file system is walked a folder at a time (its recursive
- * listing forks a process per file), with Hadoop's local file system and with crmlake's. The
- * fixture, by hand: files in the top folder and two levels down are listed with their path relative
- * to the location and their size, sorted by that path; a file in a folder starting with {@code _}
- * or {@code .}, a hidden file, a Hadoop checksum file and a name outside the glob are not.
+ * listing forks a process per file), with Hadoop's local file system and with crmlake's; any other
+ * file system (here the local one behind a filter, as an object store would be) is listed flat with
+ * {@code listFiles}. All three list the same files. The fixture, by hand: files in the top folder
+ * and two levels down are listed with their path relative to the location and their size, sorted by
+ * that path; a file in a folder starting with {@code _} or {@code .}, a hidden file, a Hadoop
+ * checksum file and a name outside the glob are not.
  */
 class RawReaderListingTest {
   @TempDir Path dir;
+
+  /** Not a local file system to {@code instanceof}: listed flat, like HDFS or an object store. */
+  public static class FlatListing extends FilterFileSystem {
+    public FlatListing() {
+      super(new LocalFileSystem());
+    }
+  }
 
   private SourceSpec spec(String glob) {
     Settings s =
@@ -60,8 +71,9 @@ class RawReaderListingTest {
             "orders-2024-01-01.csv 6");
     for (String impl :
         List.of(
-            org.apache.hadoop.fs.LocalFileSystem.class.getName(),
-            LocalFiles.NioLocalFileSystem.class.getName())) {
+            LocalFileSystem.class.getName(),
+            LocalFiles.NioLocalFileSystem.class.getName(),
+            FlatListing.class.getName())) {
       Configuration conf = new Configuration();
       conf.set("fs.file.impl", impl);
       conf.setBoolean("fs.file.impl.disable.cache", true);

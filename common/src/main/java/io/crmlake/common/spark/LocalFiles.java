@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ChecksumFs;
 import org.apache.hadoop.fs.DelegateToFileSystem;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FsConstants;
 import org.apache.hadoop.fs.FsServerDefaults;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
@@ -29,8 +30,9 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * creates (and its checksum file), {@code readlink} for every rename through a {@code FileContext},
  * which is how Delta commits a log entry. A demo run started about 4,000 of them, a few
  * milliseconds each, most of the generator's and a good part of every commit's time. These
- * subclasses set the same permissions with {@code java.nio} and read links with it; everything else
- * is Hadoop's.
+ * subclasses set the same permissions with {@code java.nio}, and ask {@code java.nio} whether a
+ * path is a link before Hadoop resolves it (a real link still goes to Hadoop); everything else is
+ * Hadoop's.
  *
  * <p>{@link #sparkConf} gives them to local masters only: a cluster's executors are JVMs of their
  * own, configured by their cluster, and lake paths there are HDFS or object stores anyway.
@@ -130,7 +132,7 @@ public final class LocalFiles {
    */
   public static class NioLocalFs extends ChecksumFs {
     public NioLocalFs(URI uri, Configuration conf) throws IOException, URISyntaxException {
-      super(new NioRawLocalFs(uri, conf));
+      super(new NioRawLocalFs(FsConstants.LOCAL_FS_URI, conf)); // as Hadoop's LocalFs: file:///
     }
   }
 

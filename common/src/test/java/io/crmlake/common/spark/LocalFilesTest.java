@@ -2,8 +2,11 @@ package io.crmlake.common.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.FileNotFoundException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -15,6 +18,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.AbstractFileSystem;
 import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -56,6 +60,20 @@ class LocalFilesTest {
     for (String cluster : List.of("spark://host:7077", "local-cluster[2,1,1024]", "yarn")) {
       assertEquals(Map.of(), LocalFiles.sparkConf(cluster), cluster);
     }
+  }
+
+  @Test
+  void permissionBitsAsPosixPermissions() {
+    assertEquals(
+        PosixFilePermissions.fromString("rw-r-----"),
+        LocalFiles.posix(new FsPermission((short) 0640)));
+    assertEquals(
+        PosixFilePermissions.fromString("rwxr-xr-x"),
+        LocalFiles.posix(new FsPermission((short) 0755)));
+    assertEquals(
+        PosixFilePermissions.fromString("-w---x-wx"),
+        LocalFiles.posix(new FsPermission((short) 0213)));
+    assertNull(LocalFiles.posix(new FsPermission((short) 01777)), "a sticky bit: chmod's job");
   }
 
   @Test
@@ -114,5 +132,18 @@ class LocalFilesTest {
     assertEquals("x", Files.readString(dir.resolve("00001.json")));
     assertFalse(Files.exists(dir.resolve(".1.tmp")));
     assertEquals("rw-r--r--", perms(dir.resolve("00001.json")));
+    // Delta's commits rely on a rename never replacing an existing entry.
+    try (OutputStream out =
+        fc.create(tmp, EnumSet.of(CreateFlag.CREATE), Options.CreateOpts.createParent())) {
+      out.write("y".getBytes());
+    }
+    assertThrows(FileAlreadyExistsException.class, () -> fc.rename(tmp, committed));
+    assertEquals("x", Files.readString(dir.resolve("00001.json")));
+    // A path that is not there: not found, as with Hadoop's own.
+    FileSystem nio = FileSystem.get(dir.toUri(), conf(true));
+    assertThrows(
+        FileNotFoundException.class,
+        () -> nio.getFileLinkStatus(new org.apache.hadoop.fs.Path(dir.toUri().toString(), "none")));
+    nio.close();
   }
 }
