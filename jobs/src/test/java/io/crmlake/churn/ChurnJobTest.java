@@ -17,6 +17,7 @@ import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.features.CustomerDays;
+import io.crmlake.testing.FitAssert;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -204,14 +205,7 @@ class ChurnJobTest extends SparkTestBase {
             + ", from three starts "
             + cold.iterations());
     // What the fits say of customers: P(alive) and expected purchases for a range of histories.
-    BgNbd w = BgNbd.of(warm.params());
-    BgNbd c = BgNbd.of(cold.params());
-    for (double[] h : new double[][] {{0, 0, 30}, {1, 5, 40}, {4, 20, 60}, {10, 70, 75}}) {
-      assertEquals(
-          c.probabilityAlive(h[0], h[1], h[2]), w.probabilityAlive(h[0], h[1], h[2]), 1e-4);
-      double e = c.expectedPurchases(26, h[0], h[1], h[2]);
-      assertEquals(e, w.expectedPurchases(26, h[0], h[1], h[2]), 1e-4 * Math.max(1, e));
-    }
+    FitAssert.assertSamePredictions(BgNbd.of(cold.params()), BgNbd.of(warm.params()), 26);
     // The churn job's path (customer days) reaches the same fit, up to the order of the sums.
     double[] viaDays =
         ChurnFeatures.fitBgNbd(CustomerDays.of(lines), t, clv, BgNbd.of(near)).toArray();

@@ -10,6 +10,7 @@ import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
+import io.crmlake.testing.FitAssert;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,10 +53,7 @@ class CdnowClvTest extends SparkTestBase {
   @Order(1)
   void reproducesThePublishedEstimates() {
     ClvResult r = Jobs.clv(lake, config);
-    Map<String, Row> fits = new java.util.HashMap<>();
-    for (Row row : lake.read(Tables.CLV_MODELS).collectAsList()) {
-      fits.put(row.<String>getAs("model") + "/" + row.<String>getAs("fit"), row);
-    }
+    Map<String, Row> fits = byModelAndFit(lake.read(Tables.CLV_MODELS));
     Row bg = fits.get("bgnbd/calibration");
     assertEquals(2357L, bg.<Long>getAs("customers"));
     Map<String, Double> p = params(bg);
@@ -218,11 +216,8 @@ class CdnowClvTest extends SparkTestBase {
   @Order(5)
   void theFullFitStartedFromTheCalibrationFitReachesTheSameOptimumSooner() {
     String version = lake.read(Tables.CLV).select("model_version").first().getString(0);
-    Map<String, Row> fits = new java.util.HashMap<>();
-    for (Row row :
-        lake.read(Tables.CLV_MODELS).where(col("model_version").equalTo(version)).collectAsList()) {
-      fits.put(row.<String>getAs("model") + "/" + row.<String>getAs("fit"), row);
-    }
+    Map<String, Row> fits =
+        byModelAndFit(lake.read(Tables.CLV_MODELS).where(col("model_version").equalTo(version)));
     Dataset<Row> full =
         ClvSummary.summarize(
                 lake.read(Tables.TRANSACTIONS),
@@ -242,14 +237,7 @@ class CdnowClvTest extends SparkTestBase {
       assertEquals(
           cold.logLikelihood(), warm.logLikelihood(), 1e-9 * Math.abs(cold.logLikelihood()), model);
       if (bg) {
-        BgNbd c = BgNbd.of(cold.params());
-        BgNbd w = BgNbd.of(warm.params());
-        for (double[] h : new double[][] {{0, 0, 30}, {1, 5, 40}, {4, 20, 60}, {10, 70, 75}}) {
-          assertEquals(
-              c.probabilityAlive(h[0], h[1], h[2]), w.probabilityAlive(h[0], h[1], h[2]), 1e-4);
-          double e = c.expectedPurchases(39, h[0], h[1], h[2]);
-          assertEquals(e, w.expectedPurchases(39, h[0], h[1], h[2]), 1e-4 * Math.max(1, e));
-        }
+        FitAssert.assertSamePredictions(BgNbd.of(cold.params()), BgNbd.of(warm.params()), 39);
       } else {
         GammaGamma c = GammaGamma.of(cold.params());
         GammaGamma w = GammaGamma.of(warm.params());
@@ -274,6 +262,15 @@ class CdnowClvTest extends SparkTestBase {
       assertTrue(job.<Integer>getAs("iterations") < cold.iterations(), job.toString());
     }
     full.unpersist();
+  }
+
+  /** gold.clv_models rows by "model/fit" (bgnbd/calibration, gamma_gamma/full, ...). */
+  static Map<String, Row> byModelAndFit(Dataset<Row> models) {
+    Map<String, Row> fits = new java.util.HashMap<>();
+    for (Row row : models.collectAsList()) {
+      fits.put(row.<String>getAs("model") + "/" + row.<String>getAs("fit"), row);
+    }
+    return fits;
   }
 
   static double logNorm(double[] p) {
