@@ -9,10 +9,12 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 import io.crmlake.common.config.ConfigError;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
+import io.crmlake.ingest.IngestTables;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -51,9 +53,19 @@ public final class BasketsJob implements Job<BasketsResult> {
   }
 
   @Override
+  public List<Table> outputs() {
+    return BasketsTables.ALL;
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.of(IngestTables.TRANSACTIONS);
+  }
+
+  @Override
   public Outputs<BasketsResult> compute(RunContext ctx) {
-    ctx.phase("build baskets from " + Tables.TRANSACTIONS);
-    Dataset<Row> tx = ctx.lake().read(Tables.TRANSACTIONS);
+    ctx.phase("build baskets from " + IngestTables.TRANSACTIONS);
+    Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
     Dataset<Row> baskets = ctx.persist(BasketMiner.baskets(tx, settings));
     Row stats = baskets.agg(count(lit(1)), functions.coalesce(sum("size"), lit(0L))).first();
     long n = stats.getLong(0);
@@ -135,9 +147,9 @@ public final class BasketsJob implements Job<BasketsResult> {
             r.getLong(1),
             Optional.ofNullable(asOf).map(java.sql.Date::toLocalDate));
     return Outputs.of(result)
-        .write(Tables.FREQUENT_ITEMSETS, itemsets.orderBy(col("count").desc(), col("items")))
-        .write(Tables.ASSOCIATION_RULES, rules.orderBy(col("lift").desc(), col("rule_id")))
-        .write(Tables.PRODUCT_RECOMMENDATIONS, recs)
+        .write(BasketsTables.FREQUENT_ITEMSETS, itemsets.orderBy(col("count").desc(), col("items")))
+        .write(BasketsTables.ASSOCIATION_RULES, rules.orderBy(col("lift").desc(), col("rule_id")))
+        .write(BasketsTables.PRODUCT_RECOMMENDATIONS, recs)
         .build();
   }
 

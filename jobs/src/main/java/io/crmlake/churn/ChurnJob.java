@@ -20,12 +20,13 @@ import io.crmlake.churn.ChurnSettings.RiskBand;
 import io.crmlake.clv.BgNbd;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.common.spark.Parallel;
 import io.crmlake.features.CustomerDays;
+import io.crmlake.ingest.IngestTables;
 import java.sql.Timestamp;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -83,6 +84,16 @@ public final class ChurnJob implements Job<ChurnResult> {
     return "churn";
   }
 
+  @Override
+  public List<Table> outputs() {
+    return ChurnTables.ALL;
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.of(IngestTables.TRANSACTIONS);
+  }
+
   /** A trained candidate or baseline and its holdout figures. */
   private record Evaluated(
       String candidate,
@@ -110,7 +121,7 @@ public final class ChurnJob implements Job<ChurnResult> {
     // per-customer aggregations and joins of every cutoff need no further shuffle.
     Dataset<Row> days =
         ctx.persist(
-            CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)))
+            CustomerDays.of(ChurnFeatures.lines(lake.read(IngestTables.TRANSACTIONS)))
                 .repartition(col("customer_id")));
     Row span =
         days.agg(min("order_date"), max("order_date"), count(lit(1)), countDistinct("customer_id"))
@@ -182,15 +193,15 @@ public final class ChurnJob implements Job<ChurnResult> {
               "churn model " + saved.card().modelVersion(),
               () -> ChurnRegistry.save(lake, saved.card(), saved.pipeline()))
           .write(
-              Tables.CHURN_MODEL_METRICS,
-              lake.spark().createDataFrame(metricRows, Tables.CHURN_MODEL_METRICS.schema()))
+              ChurnTables.CHURN_MODEL_METRICS,
+              lake.spark().createDataFrame(metricRows, ChurnTables.CHURN_MODEL_METRICS.schema()))
           .write(
-              Tables.CHURN_FEATURE_IMPORTANCE,
+              ChurnTables.CHURN_FEATURE_IMPORTANCE,
               lake.spark()
-                  .createDataFrame(importanceRows, Tables.CHURN_FEATURE_IMPORTANCE.schema()));
+                  .createDataFrame(importanceRows, ChurnTables.CHURN_FEATURE_IMPORTANCE.schema()));
     }
     if (scores != null) {
-      out.replace(Tables.CHURN_SCORES, java.sql.Date.valueOf(asOf), scores);
+      out.replace(ChurnTables.CHURN_SCORES, java.sql.Date.valueOf(asOf), scores);
     }
     return out.build();
   }

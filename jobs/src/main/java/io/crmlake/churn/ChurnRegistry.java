@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -128,11 +127,11 @@ public final class ChurnRegistry {
 
   private static String latest(Lake lake) {
     String none = "no trained churn model exists yet: run `bin/crmlake churn train` first";
-    if (!lake.exists(Tables.CHURN_MODEL_METRICS)) {
+    if (!lake.exists(ChurnTables.CHURN_MODEL_METRICS)) {
       throw new ConfigError(none);
     }
     Row r =
-        lake.read(Tables.CHURN_MODEL_METRICS)
+        lake.read(ChurnTables.CHURN_MODEL_METRICS)
             .where(col("chosen"))
             .agg(functions.max("model_version"))
             .first();

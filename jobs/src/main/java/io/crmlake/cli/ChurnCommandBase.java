@@ -10,9 +10,9 @@ import io.crmlake.churn.ChurnJob;
 import io.crmlake.churn.ChurnJob.Mode;
 import io.crmlake.churn.ChurnResult;
 import io.crmlake.churn.ChurnSettings;
+import io.crmlake.churn.ChurnTables;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 
 /** The churn commands' job and report: train, score or both. */
@@ -35,7 +35,7 @@ abstract class ChurnCommandBase extends JobCommand<ChurnResult> {
                   "  cutoffs (holdout %s): %s%n",
                   t.holdoutCutoff(), t.cutoffs().replace("; ", "\n    "));
               var metrics =
-                  lake.read(Tables.CHURN_MODEL_METRICS)
+                  lake.read(ChurnTables.CHURN_MODEL_METRICS)
                       .where(col("model_version").equalTo(r.modelVersion()));
               ResultPrinter.print(
                   metrics
@@ -77,7 +77,7 @@ abstract class ChurnCommandBase extends JobCommand<ChurnResult> {
                   "  scored %d customers as of %s; mean churn probability %.4f%n",
                   s.customers(), s.asOfDate(), s.meanProbability());
               var scores =
-                  lake.read(Tables.CHURN_SCORES)
+                  lake.read(ChurnTables.CHURN_SCORES)
                       .where(col("as_of_date").equalTo(lit(java.sql.Date.valueOf(s.asOfDate()))));
               ResultPrinter.print(
                   scores

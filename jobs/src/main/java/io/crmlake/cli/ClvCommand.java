@@ -6,9 +6,9 @@ import static org.apache.spark.sql.functions.format_number;
 import io.crmlake.clv.ClvJob;
 import io.crmlake.clv.ClvResult;
 import io.crmlake.clv.ClvSettings;
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +65,7 @@ final class ClvCommand extends JobCommand<ClvResult> {
             + " error %.4f per customer%n",
         r.holdout().customers(), r.holdout().actual(), r.holdout().predicted(), r.holdout().mae());
     ResultPrinter.print(
-        lake.read(Tables.CLV_VALIDATION)
+        lake.read(ClvTables.CLV_VALIDATION)
             .where(col("model_version").equalTo(r.modelVersion()))
             .orderBy(col("frequency_group"))
             .select(

@@ -1,6 +1,7 @@
 package io.crmlake.cli;
 
 import io.crmlake.common.lake.DataDictionary;
+import io.crmlake.tables.TableRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,8 @@ final class DocsCommand implements Callable<Integer> {
     Path home = CommonOptions.home();
     Path dictionary = home.resolve("docs/tables.md");
     Path readme = home.resolve("README.md");
-    String wantDictionary = DataDictionary.markdown();
-    String wantReadme = DataDictionary.updateReadme(read(readme));
+    String wantDictionary = DataDictionary.markdown(TableRegistry.documented());
+    String wantReadme = DataDictionary.updateReadme(read(readme), TableRegistry.documented());
     boolean stale = false;
     for (var file : new Object[][] {{dictionary, wantDictionary}, {readme, wantReadme}}) {
       Path path = (Path) file[0];

@@ -4,12 +4,12 @@ import static org.apache.spark.sql.functions.col;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 import io.crmlake.publish.EmbeddedServer;
 import io.crmlake.publish.PublishJob;
 import io.crmlake.publish.PublishResult;
 import io.crmlake.publish.PublishSettings;
+import io.crmlake.publish.PublishTables;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -115,7 +115,7 @@ final class PublishCommand extends JobCommand<PublishResult> {
       System.out.println("  export: " + r.exportPath());
     }
     ResultPrinter.print(
-        lake.read(Tables.SEGMENT_SUMMARY)
+        lake.read(PublishTables.SEGMENT_SUMMARY)
             .where(
                 col("as_of_date")
                     .equalTo(java.sql.Date.valueOf(r.asOfDate()))

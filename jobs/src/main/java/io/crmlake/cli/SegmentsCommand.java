@@ -6,11 +6,11 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 import io.crmlake.segments.SegmentsJob;
 import io.crmlake.segments.SegmentsResult;
 import io.crmlake.segments.SegmentsSettings;
+import io.crmlake.segments.SegmentsTables;
 import picocli.CommandLine.Command;
 
 @Command(
@@ -46,7 +46,7 @@ final class SegmentsCommand extends JobCommand<SegmentsResult> {
       System.out.println("  warning: " + r.rfmWarnings());
     }
     var profiles =
-        lake.read(Tables.SEGMENT_PROFILES)
+        lake.read(SegmentsTables.SEGMENT_PROFILES)
             .where(col("as_of_date").equalTo(lit(java.sql.Date.valueOf(r.asOfDate()))))
             .orderBy(col("dimension"), col("revenue").desc())
             .select(

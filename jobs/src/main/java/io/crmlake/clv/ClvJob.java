@@ -14,10 +14,11 @@ import static org.apache.spark.sql.functions.when;
 import io.crmlake.clv.ClvModels.Fitted;
 import io.crmlake.clv.MaximumLikelihood.Fit;
 import io.crmlake.common.config.ConfigError;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
+import io.crmlake.ingest.IngestTables;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -61,9 +63,19 @@ public final class ClvJob implements Job<ClvResult> {
   }
 
   @Override
+  public List<Table> outputs() {
+    return ClvTables.ALL;
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.of(IngestTables.TRANSACTIONS);
+  }
+
+  @Override
   public Outputs<ClvResult> compute(RunContext ctx) {
     ctx.phase("observation periods");
-    Dataset<Row> tx = ctx.lake().read(Tables.TRANSACTIONS);
+    Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
     Row span =
         tx.where(col("customer_id").isNotNull()).agg(min("order_date"), max("order_date")).first();
     if (span.isNullAt(0)) {
@@ -179,10 +191,12 @@ public final class ClvJob implements Job<ClvResult> {
         result.totalClv(),
         result.totalExpectedPurchases());
     return Outputs.of(result)
-        .replace(Tables.CLV, java.sql.Date.valueOf(obsEnd), scores)
-        .write(Tables.CLV_MODELS, ctx.spark().createDataFrame(models, Tables.CLV_MODELS.schema()))
-        .write(Tables.CLV_VALIDATION, validation)
-        .write(Tables.CLV_TRACKING, tracking)
+        .replace(ClvTables.CLV, java.sql.Date.valueOf(obsEnd), scores)
+        .write(
+            ClvTables.CLV_MODELS,
+            ctx.spark().createDataFrame(models, ClvTables.CLV_MODELS.schema()))
+        .write(ClvTables.CLV_VALIDATION, validation)
+        .write(ClvTables.CLV_TRACKING, tracking)
         .build();
   }
 
@@ -352,7 +366,7 @@ public final class ClvJob implements Job<ClvResult> {
               (double) cumulative,
               predicted[k]));
     }
-    return spark.createDataFrame(rows, Tables.CLV_TRACKING.schema());
+    return spark.createDataFrame(rows, ClvTables.CLV_TRACKING.schema());
   }
 
   private static Dataset<Row> aggregate(org.apache.spark.sql.RelationalGroupedDataset groups) {

@@ -1,8 +1,11 @@
 package io.crmlake.generate;
 
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The generator as a job: {@code bin/crmlake generate [--customers N]}. It writes landing files,
@@ -19,6 +22,16 @@ public final class GenerateJob implements Job<GenerateResult> {
   @Override
   public String name() {
     return "generate";
+  }
+
+  @Override
+  public List<Table> outputs() {
+    return List.of();
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.empty();
   }
 
   @Override

@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.spark.sql.Column;
@@ -79,6 +80,16 @@ public final class IngestJob implements Job<IngestResult> {
   }
 
   @Override
+  public List<Table> outputs() {
+    return IngestTables.ALL;
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.of(IngestTables.TRANSACTIONS);
+  }
+
+  @Override
   public Outputs<IngestResult> compute(RunContext ctx) {
     Lake lake = ctx.lake();
     Dataset<Row> storedIds = storedLineIds(lake);
@@ -108,18 +119,20 @@ public final class IngestJob implements Job<IngestResult> {
     Outputs.Builder<IngestResult> out = Outputs.of(result);
     if (batches != null) {
       out.write(
-          Tables.TRANSACTIONS_RAW, bronzeRows(batches.where(col("_status").notEqual(DUPLICATE))));
-      if (result.quarantinedRows() > 0 || !lake.exists(Tables.TRANSACTIONS_REJECTED)) {
+          IngestTables.TRANSACTIONS_RAW,
+          bronzeRows(batches.where(col("_status").notEqual(DUPLICATE))));
+      if (result.quarantinedRows() > 0 || !lake.exists(IngestTables.TRANSACTIONS_REJECTED)) {
         out.write(
-            Tables.TRANSACTIONS_REJECTED,
+            IngestTables.TRANSACTIONS_REJECTED,
             rejectedRows(batches.where(col("_status").equalTo(REJECTED))));
       }
-      out.write(Tables.TRANSACTIONS, silverRows(batches.where(col("_status").equalTo(VALID))));
+      out.write(
+          IngestTables.TRANSACTIONS, silverRows(batches.where(col("_status").equalTo(VALID))));
     }
     if (!files.isEmpty()) {
       out.write(
-          Tables.INGESTED_FILES,
-          ctx.spark().createDataFrame(files, Tables.INGESTED_FILES.schema()));
+          IngestTables.INGESTED_FILES,
+          ctx.spark().createDataFrame(files, IngestTables.INGESTED_FILES.schema()));
     }
     return out.build();
   }
@@ -447,7 +460,7 @@ public final class IngestJob implements Job<IngestResult> {
    */
   private static Dataset<Row> storedLineIds(Lake lake) {
     Dataset<Row> ids = null;
-    for (var t : List.of(Tables.TRANSACTIONS, Tables.TRANSACTIONS_REJECTED)) {
+    for (var t : List.of(IngestTables.TRANSACTIONS, IngestTables.TRANSACTIONS_REJECTED)) {
       if (lake.exists(t)) {
         Dataset<Row> these = lake.read(t).select("line_id", "source_file", "ingest_run_id");
         ids = ids == null ? these : ids.unionByName(these);
@@ -456,11 +469,11 @@ public final class IngestJob implements Job<IngestResult> {
     if (ids == null) {
       return null;
     }
-    if (!lake.exists(Tables.INGESTED_FILES)) {
+    if (!lake.exists(IngestTables.INGESTED_FILES)) {
       return ids.select(col("line_id"), col("source_file").as("_unlogged_file"));
     }
     Dataset<Row> logged =
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .select(
                 col("file_uri").as("source_file"), col("ingest_run_id"), lit(true).as("_logged"))
             .distinct();
@@ -525,11 +538,11 @@ public final class IngestJob implements Job<IngestResult> {
   /** Files of this source ingested by earlier runs (one row per file: metadata, not data). */
   private static Set<String> knownFiles(Lake lake, String source) {
     Set<String> known = new HashSet<>();
-    if (!lake.exists(Tables.INGESTED_FILES)) {
+    if (!lake.exists(IngestTables.INGESTED_FILES)) {
       return known;
     }
     for (Row r :
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .where(col("source").equalTo(source))
             .select("file_path", "size_bytes", "modification_time")
             .collectAsList()) {

@@ -9,7 +9,6 @@ import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
-import io.crmlake.common.lake.Tables;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,10 +32,10 @@ import org.apache.spark.sql.types.StructField;
 public final class CustomerScores {
   /** The columns of customer_scores that come from the inputs (not the flag and the stamps). */
   public static final List<String> COLUMNS =
-      Arrays.stream(Tables.CUSTOMER_SCORES.schema().fieldNames())
+      Arrays.stream(PublishTables.CUSTOMER_SCORES.schema().fieldNames())
           .filter(
               c ->
-                  !Tables.CUSTOMER_SCORES.merge().orElseThrow().stamps().contains(c)
+                  !PublishTables.CUSTOMER_SCORES.merge().orElseThrow().stamps().contains(c)
                       && !c.equals("in_scope"))
           .toList();
 
@@ -189,7 +188,7 @@ public final class CustomerScores {
 
   /** The declared type of a customer_scores column (rec_1_confidence and rec_1_lift: double). */
   static DataType typeOf(String column) {
-    for (StructField f : Tables.CUSTOMER_SCORES.schema().fields()) {
+    for (StructField f : PublishTables.CUSTOMER_SCORES.schema().fields()) {
       if (f.name().equals(column)) {
         return f.dataType();
       }

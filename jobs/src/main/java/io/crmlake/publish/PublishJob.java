@@ -5,14 +5,18 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 
+import io.crmlake.baskets.BasketsTables;
+import io.crmlake.churn.ChurnTables;
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
+import io.crmlake.ingest.IngestTables;
+import io.crmlake.segments.SegmentsTables;
 import java.io.IOException;
 import java.sql.Date;
 import java.sql.Timestamp;
@@ -66,10 +70,20 @@ public final class PublishJob implements Job<PublishResult> {
   }
 
   @Override
+  public List<Table> outputs() {
+    return PublishTables.ALL;
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.of(IngestTables.TRANSACTIONS);
+  }
+
+  @Override
   public Outputs<PublishResult> compute(RunContext ctx) {
     Lake lake = ctx.lake();
     ctx.phase("inputs");
-    Dataset<Row> allSegments = lake.read(Tables.CUSTOMER_SEGMENTS);
+    Dataset<Row> allSegments = lake.read(SegmentsTables.CUSTOMER_SEGMENTS);
     LocalDate asOf =
         settings
             .asOf()
@@ -83,24 +97,26 @@ public final class PublishJob implements Job<PublishResult> {
                                         + " segments` first")));
     Dataset<Row> segments = allSegments.where(col("as_of_date").equalTo(Date.valueOf(asOf)));
     Dataset<Row> features =
-        lake.read(Tables.CUSTOMER_FEATURES).where(col("as_of_date").equalTo(Date.valueOf(asOf)));
+        lake.read(SegmentsTables.CUSTOMER_FEATURES)
+            .where(col("as_of_date").equalTo(Date.valueOf(asOf)));
     List<String> missing = new ArrayList<>();
     Optional<LocalDate> churnAsOf = Optional.empty();
-    Optional<Dataset<Row>> churn = input(lake, Tables.CHURN_SCORES, missing);
+    Optional<Dataset<Row>> churn = input(lake, ChurnTables.CHURN_SCORES, missing);
     if (churn.isPresent()) {
       churnAsOf = latestAtMost(churn.get(), "as_of_date", asOf);
       LocalDate d = churnAsOf.orElse(LocalDate.MIN);
       churn = churn.map(c -> c.where(col("as_of_date").equalTo(Date.valueOf(d))));
     }
     Optional<LocalDate> clvEnd = Optional.empty();
-    Optional<Dataset<Row>> clv = input(lake, Tables.CLV, missing);
+    Optional<Dataset<Row>> clv = input(lake, ClvTables.CLV, missing);
     if (clv.isPresent()) {
       clvEnd = latestAtMost(clv.get(), "observation_end", asOf.minusDays(1));
       LocalDate d = clvEnd.orElse(LocalDate.MIN);
       clv = clv.map(c -> c.where(col("observation_end").equalTo(Date.valueOf(d))));
     }
-    Optional<Dataset<Row>> recommendations = input(lake, Tables.PRODUCT_RECOMMENDATIONS, missing);
-    Optional<Dataset<Row>> rules = input(lake, Tables.ASSOCIATION_RULES, missing);
+    Optional<Dataset<Row>> recommendations =
+        input(lake, BasketsTables.PRODUCT_RECOMMENDATIONS, missing);
+    Optional<Dataset<Row>> rules = input(lake, BasketsTables.ASSOCIATION_RULES, missing);
     LOG.info(
         "publishing as of {}: churn scores as of {}, CLV to {}{}",
         asOf,
@@ -146,19 +162,19 @@ public final class PublishJob implements Job<PublishResult> {
         scores.drop("in_scope", "updated_at").withColumn("published_at", lit(now));
     Optional<LocalDate> previous = Optional.empty();
     Dataset<Row> migration;
-    if (lake.exists(Tables.CUSTOMER_SCORES_HISTORY)) {
-      Dataset<Row> past = lake.read(Tables.CUSTOMER_SCORES_HISTORY);
+    if (lake.exists(PublishTables.CUSTOMER_SCORES_HISTORY)) {
+      Dataset<Row> past = lake.read(PublishTables.CUSTOMER_SCORES_HISTORY);
       previous =
           latest(
               past.where(col("as_of_date").lt(Date.valueOf(asOf))), "as_of_date", Optional.empty());
     }
     if (previous.isPresent()) {
       Dataset<Row> before =
-          lake.read(Tables.CUSTOMER_SCORES_HISTORY)
+          lake.read(PublishTables.CUSTOMER_SCORES_HISTORY)
               .where(col("as_of_date").equalTo(Date.valueOf(previous.get())));
       migration = ctx.persist(Summaries.migration(before, previous.get(), wide, asOf));
     } else {
-      migration = ctx.spark().createDataFrame(List.of(), Tables.SEGMENT_MIGRATION.schema());
+      migration = ctx.spark().createDataFrame(List.of(), PublishTables.SEGMENT_MIGRATION.schema());
     }
     long migrations = migration.count();
 
@@ -207,13 +223,13 @@ public final class PublishJob implements Job<PublishResult> {
 
     Outputs.Builder<PublishResult> out =
         Outputs.of(result)
-            .merge(Tables.CUSTOMER_SCORES, stamps, scores)
-            .replace(Tables.CUSTOMER_SCORES_HISTORY, asOf, history)
-            .replace(Tables.SEGMENT_MIGRATION, asOf, migration)
-            .replace(Tables.SEGMENT_SUMMARY, asOf, summary)
-            .write(Tables.RETENTION_TARGETS, retention)
-            .write(Tables.WINBACK_TARGETS, winback)
-            .write(Tables.CROSS_SELL_TARGETS, crossSell)
+            .merge(PublishTables.CUSTOMER_SCORES, stamps, scores)
+            .replace(PublishTables.CUSTOMER_SCORES_HISTORY, asOf, history)
+            .replace(PublishTables.SEGMENT_MIGRATION, asOf, migration)
+            .replace(PublishTables.SEGMENT_SUMMARY, asOf, summary)
+            .write(PublishTables.RETENTION_TARGETS, retention)
+            .write(PublishTables.WINBACK_TARGETS, winback)
+            .write(PublishTables.CROSS_SELL_TARGETS, crossSell)
             .after("merge report", r -> mergeReport(lake, r, customers, ctx.runId()));
     if (settings.serving().enabled()) {
       out.after("serving database", r -> serve(ctx, r, asOf));
@@ -226,7 +242,7 @@ public final class PublishJob implements Job<PublishResult> {
   private static PublishResult mergeReport(
       Lake lake, PublishResult r, long customers, String runId) {
     Map<String, String> m =
-        lake.lastCommitMetrics(Tables.CUSTOMER_SCORES, "MERGE", "CREATE TABLE AS SELECT");
+        lake.lastCommitMetrics(PublishTables.CUSTOMER_SCORES, "MERGE", "CREATE TABLE AS SELECT");
     if (!runId.equals(m.get("userMetadata"))) {
       throw new IllegalStateException(
           "the newest merge of gold.customer_scores is not this run's ("
@@ -274,25 +290,37 @@ public final class PublishJob implements Job<PublishResult> {
         new ServingDb.Target(
             url, s.user(), new ServingDb.Secret(settings.password(env).orElse(null)), s.schema());
     List<ServingDb.Load> loads = new ArrayList<>();
-    loads.add(load(lake.read(Tables.CUSTOMER_SCORES), Tables.CUSTOMER_SCORES, "customer_id"));
     loads.add(
         load(
-            lake.read(Tables.SEGMENT_SUMMARY).where(col("as_of_date").equalTo(Date.valueOf(asOf))),
-            Tables.SEGMENT_SUMMARY,
+            lake.read(PublishTables.CUSTOMER_SCORES),
+            PublishTables.CUSTOMER_SCORES,
+            "customer_id"));
+    loads.add(
+        load(
+            lake.read(PublishTables.SEGMENT_SUMMARY)
+                .where(col("as_of_date").equalTo(Date.valueOf(asOf))),
+            PublishTables.SEGMENT_SUMMARY,
             "dimension",
             "segment"));
     for (Table t :
-        List.of(Tables.RETENTION_TARGETS, Tables.WINBACK_TARGETS, Tables.CROSS_SELL_TARGETS)) {
+        List.of(
+            PublishTables.RETENTION_TARGETS,
+            PublishTables.WINBACK_TARGETS,
+            PublishTables.CROSS_SELL_TARGETS)) {
       loads.add(load(lake.read(t), t, "customer_id"));
     }
-    if (lake.exists(Tables.ASSOCIATION_RULES)) {
-      loads.add(load(lake.read(Tables.ASSOCIATION_RULES), Tables.ASSOCIATION_RULES, "rule_id"));
-    }
-    if (lake.exists(Tables.PRODUCT_RECOMMENDATIONS)) {
+    if (lake.exists(BasketsTables.ASSOCIATION_RULES)) {
       loads.add(
           load(
-              lake.read(Tables.PRODUCT_RECOMMENDATIONS),
-              Tables.PRODUCT_RECOMMENDATIONS,
+              lake.read(BasketsTables.ASSOCIATION_RULES),
+              BasketsTables.ASSOCIATION_RULES,
+              "rule_id"));
+    }
+    if (lake.exists(BasketsTables.PRODUCT_RECOMMENDATIONS)) {
+      loads.add(
+          load(
+              lake.read(BasketsTables.PRODUCT_RECOMMENDATIONS),
+              BasketsTables.PRODUCT_RECOMMENDATIONS,
               "customer_id",
               "rank"));
     }
@@ -344,7 +372,7 @@ public final class PublishJob implements Job<PublishResult> {
    * temporary name, then renamed, so a CRM import never picks up a half-written set.
    */
   private static String export(RunContext ctx, PublishSettings.Export e, LocalDate asOf) {
-    Dataset<Row> rows = ctx.lake().read(Tables.CUSTOMER_SCORES).where(col("in_scope"));
+    Dataset<Row> rows = ctx.lake().read(PublishTables.CUSTOMER_SCORES).where(col("in_scope"));
     if (!e.columns().isEmpty()) {
       rows = rows.select(e.columns().stream().map(c -> col(c)).toArray(Column[]::new));
     }

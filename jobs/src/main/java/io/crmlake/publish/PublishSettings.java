@@ -3,7 +3,6 @@ package io.crmlake.publish;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
-import io.crmlake.common.lake.Tables;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -134,7 +133,7 @@ public record PublishSettings(
     Optional<String> path = s.optString("publish.export.path");
     Format format = s.enumValue("publish.export.format", Format.class);
     List<String> columns = s.stringList("publish.export.columns");
-    List<String> known = List.of(Tables.CUSTOMER_SCORES.schema().fieldNames());
+    List<String> known = List.of(PublishTables.CUSTOMER_SCORES.schema().fieldNames());
     for (String c : columns) {
       if (!known.contains(c)) {
         throw ConfigError.invalid(

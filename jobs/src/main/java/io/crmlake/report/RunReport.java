@@ -16,14 +16,20 @@ import static org.apache.spark.sql.functions.percentile_approx;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.crmlake.baskets.BasketsTables;
+import io.crmlake.churn.ChurnTables;
 import io.crmlake.clv.BgNbd;
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
+import io.crmlake.ingest.IngestTables;
+import io.crmlake.publish.PublishTables;
 import io.crmlake.report.Report.Block;
 import io.crmlake.report.Report.Grid;
 import io.crmlake.report.Report.Note;
 import io.crmlake.report.Report.Section;
+import io.crmlake.segments.SegmentsTables;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -159,7 +165,7 @@ public final class RunReport {
   private record RunLog(Section section, String title, String ingestRun) {}
 
   private RunLog runLog() {
-    Dataset<Row> all = lake.read(Tables.JOB_RUNS);
+    Dataset<Row> all = lake.read(JobRunLog.JOB_RUNS);
     Row latest =
         all
             .where(col("pipeline_run_id").isNotNull())
@@ -249,7 +255,7 @@ public final class RunReport {
 
   private List<Block> quality(String ingestRun) {
     List<Block> blocks = new ArrayList<>();
-    Dataset<Row> jobRuns = lake.read(Tables.JOB_RUNS);
+    Dataset<Row> jobRuns = lake.read(JobRunLog.JOB_RUNS);
     if (ingestRun == null) {
       ingestRun =
           jobRuns
@@ -269,7 +275,7 @@ public final class RunReport {
     Column thisRun = col("ingest_run_id").equalTo(ingestRun);
     Grid reasons = Grid.of("reject-reasons", List.of("reason", "rows"));
     for (Row r :
-        lake.read(Tables.TRANSACTIONS_REJECTED)
+        lake.read(IngestTables.TRANSACTIONS_REJECTED)
             .where(thisRun)
             .groupBy("reason_code")
             .count()
@@ -283,7 +289,7 @@ public final class RunReport {
                 "files",
                 List.of("file", "rows read", "stored", "duplicates", "rejected", "conserved"))
             .asSortable();
-    Dataset<Row> ingested = lake.read(Tables.INGESTED_FILES).where(thisRun);
+    Dataset<Row> ingested = lake.read(IngestTables.INGESTED_FILES).where(thisRun);
     Row totals =
         ingested
             .agg(
@@ -333,7 +339,9 @@ public final class RunReport {
           in == out ? "yes" : "NO");
     }
     long noId =
-        lake.read(Tables.TRANSACTIONS).where(thisRun.and(col("customer_id").isNull())).count();
+        lake.read(IngestTables.TRANSACTIONS)
+            .where(thisRun.and(col("customer_id").isNull()))
+            .count();
     blocks.add(
         new Note(
             String.format(
@@ -424,7 +432,7 @@ public final class RunReport {
   }
 
   private List<Block> cohorts() {
-    Dataset<Row> c = latest(Tables.COHORT_RETENTION, "as_of_date");
+    Dataset<Row> c = latest(SegmentsTables.COHORT_RETENTION, "as_of_date");
     // The last 24 cohorts and 24 months since: the heatmaps stay readable.
     List<Row> rows =
         c.where(col("months_since").leq(24))
@@ -482,7 +490,7 @@ public final class RunReport {
 
   private List<Block> segments() {
     List<Block> blocks = new ArrayList<>();
-    Dataset<Row> profiles = latest(Tables.SEGMENT_PROFILES, "as_of_date");
+    Dataset<Row> profiles = latest(SegmentsTables.SEGMENT_PROFILES, "as_of_date");
     // Classes by revenue; pyramid tiers and clusters from the highest mean spend down.
     List<Row> rows =
         profiles
@@ -535,7 +543,7 @@ public final class RunReport {
     }
     Grid rf = Grid.of("rf-cells", List.of("F score", "R score", "mean monetary", "customers"));
     for (Row r :
-        latest(Tables.CUSTOMER_SEGMENTS, "as_of_date")
+        latest(SegmentsTables.CUSTOMER_SEGMENTS, "as_of_date")
             .groupBy("f_score", "r_score")
             .agg(avg(col("monetary")).as("m"), count(lit(1)).as("n"))
             .orderBy("f_score", "r_score")
@@ -556,7 +564,7 @@ public final class RunReport {
             scores));
     Grid migration = Grid.of("migration", List.of("to", "from", "customers"));
     List<Row> moved =
-        latest(Tables.SEGMENT_MIGRATION, "as_of_date")
+        latest(PublishTables.SEGMENT_MIGRATION, "as_of_date")
             .where(col("dimension").equalTo("value_class"))
             .groupBy(
                 coalesce(col("to_segment"), lit("(departed)")),
@@ -590,7 +598,7 @@ public final class RunReport {
   private List<Block> churn() {
     List<Block> blocks = new ArrayList<>();
     List<Row> rows =
-        latest(Tables.CHURN_MODEL_METRICS, "trained_at")
+        latest(ChurnTables.CHURN_MODEL_METRICS, "trained_at")
             .orderBy(desc("chosen"), col("kind").desc(), desc("pr_auc"))
             .limit(20)
             .collectAsList();
@@ -676,7 +684,7 @@ public final class RunReport {
     if (version != null) {
       Grid importance = Grid.of("importance", List.of("feature", "importance"));
       for (Row r :
-          lake.read(Tables.CHURN_FEATURE_IMPORTANCE)
+          lake.read(ChurnTables.CHURN_FEATURE_IMPORTANCE)
               .where(col("model_version").equalTo(version).and(col("chosen")))
               .orderBy("rank")
               .limit(15)
@@ -692,7 +700,7 @@ public final class RunReport {
               importance,
               true));
     }
-    Dataset<Row> scores = latest(Tables.CHURN_SCORES, "as_of_date");
+    Dataset<Row> scores = latest(ChurnTables.CHURN_SCORES, "as_of_date");
     for (String[] d :
         new String[][] {
           {"risk_band", "Customers per risk band"},
@@ -716,7 +724,7 @@ public final class RunReport {
 
   private List<Block> clv() {
     List<Block> blocks = new ArrayList<>();
-    Dataset<Row> clv = latest(Tables.CLV, "observation_end");
+    Dataset<Row> clv = latest(ClvTables.CLV, "observation_end");
     Row stats =
         clv.agg(
                 percentile_approx(col("clv"), lit(0.99), lit(10000)),
@@ -754,7 +762,7 @@ public final class RunReport {
     String unit = stats.getString(5);
     double horizon = stats.getDouble(4);
     List<Row> params =
-        lake.read(Tables.CLV_MODELS)
+        lake.read(ClvTables.CLV_MODELS)
             .where(
                 col("model_version")
                     .equalTo(version)
@@ -818,7 +826,7 @@ public final class RunReport {
               ys));
     }
 
-    Dataset<Row> validation = lake.read(Tables.CLV_VALIDATION);
+    Dataset<Row> validation = lake.read(ClvTables.CLV_VALIDATION);
     Grid holdout = Grid.of("holdout", List.of("calibration purchases", "actual", "predicted"));
     for (Row r :
         validation
@@ -842,7 +850,7 @@ public final class RunReport {
             false));
     Grid tracking = Grid.of("tracking", List.of("series", "days into the holdout", "purchases"));
     List<Row> track =
-        lake.read(Tables.CLV_TRACKING)
+        lake.read(ClvTables.CLV_TRACKING)
             .where(col("model_version").equalTo(version))
             .orderBy("days_since")
             .limit(MAX_ROWS)
@@ -867,7 +875,7 @@ public final class RunReport {
   private List<Block> baskets() {
     List<Block> blocks = new ArrayList<>();
     Dataset<Row> rules =
-        lake.read(Tables.ASSOCIATION_RULES)
+        lake.read(BasketsTables.ASSOCIATION_RULES)
             .where(not(col("is_redundant")))
             .withColumn("if", concat_ws(", ", col("antecedent_names")));
     Grid top =
@@ -947,15 +955,16 @@ public final class RunReport {
   }
 
   private List<Block> actions() {
-    Dataset<Row> scores = latest(Tables.CUSTOMER_SCORES, "as_of_date").select("customer_id", "clv");
+    Dataset<Row> scores =
+        latest(PublishTables.CUSTOMER_SCORES, "as_of_date").select("customer_id", "clv");
     Grid sizes = Grid.of("action-sizes", List.of("list", "customers"));
     Grid value = Grid.of("action-value", List.of("list", "total CLV of the customers"));
     Grid lost = Grid.of("action-lost", List.of("list", "expected value lost (churn × CLV)"));
     for (Object[] l :
         new Object[][] {
-          {"retention", Tables.RETENTION_TARGETS},
-          {"win-back", Tables.WINBACK_TARGETS},
-          {"cross-sell", Tables.CROSS_SELL_TARGETS}
+          {"retention", PublishTables.RETENTION_TARGETS},
+          {"win-back", PublishTables.WINBACK_TARGETS},
+          {"cross-sell", PublishTables.CROSS_SELL_TARGETS}
         }) {
       Dataset<Row> list = latest((Table) l[1], "as_of_date");
       Row r =
@@ -968,7 +977,7 @@ public final class RunReport {
     }
     lost.add(
         "retention",
-        latest(Tables.RETENTION_TARGETS, "as_of_date")
+        latest(PublishTables.RETENTION_TARGETS, "as_of_date")
             .agg(coalesce(sum("expected_value_lost"), lit(0.0)))
             .first()
             .getDouble(0));

@@ -11,15 +11,16 @@ import static org.apache.spark.sql.functions.percentile_approx;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.features.CustomerFeatures;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.segments.Clustering.Selection;
 import io.crmlake.segments.Clustering.Trial;
 import io.crmlake.segments.SegmentScheme.Split;
@@ -75,10 +76,20 @@ public final class SegmentsJob implements Job<SegmentsResult> {
   }
 
   @Override
+  public List<Table> outputs() {
+    return SegmentsTables.ALL;
+  }
+
+  @Override
+  public Optional<Table> mainInput() {
+    return Optional.of(IngestTables.TRANSACTIONS);
+  }
+
+  @Override
   public Outputs<SegmentsResult> compute(RunContext ctx) {
     Lake lake = ctx.lake();
     ctx.phase("customer features");
-    Dataset<Row> tx = lake.read(Tables.TRANSACTIONS);
+    Dataset<Row> tx = lake.read(IngestTables.TRANSACTIONS);
     LocalDate asOf = settings.asOf().orElseGet(() -> CustomerFeatures.defaultAsOf(tx));
     if (asOf == null) {
       throw new ConfigError("silver.transactions is empty: there are no customers to segment");
@@ -167,10 +178,10 @@ public final class SegmentsJob implements Job<SegmentsResult> {
             Optional.ofNullable(sel).map(SegmentsResult.Training::of));
     Outputs.Builder<SegmentsResult> out =
         Outputs.of(result)
-            .replace(Tables.CUSTOMER_FEATURES, asOfDate, features)
+            .replace(SegmentsTables.CUSTOMER_FEATURES, asOfDate, features)
             .replace(segmentsTable(), asOfDate, segments)
-            .replace(Tables.SEGMENT_PROFILES, asOfDate, profiles)
-            .replace(Tables.COHORT_RETENTION, asOfDate, cohorts);
+            .replace(SegmentsTables.SEGMENT_PROFILES, asOfDate, profiles)
+            .replace(SegmentsTables.COHORT_RETENTION, asOfDate, cohorts);
     if (sel != null) {
       String path = lake.root() + "/" + MODELS + "/" + version;
       PipelineModel trained = model;
@@ -184,7 +195,7 @@ public final class SegmentsJob implements Job<SegmentsResult> {
                       "cannot save the KMeans model to " + path + ": " + e, e);
                 }
               })
-          .write(Tables.CLUSTER_SELECTION, selectionRows(lake, sel, version, asOfDate));
+          .write(SegmentsTables.CLUSTER_SELECTION, selectionRows(lake, sel, version, asOfDate));
     }
     return out.build();
   }
@@ -194,14 +205,14 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     List<StructField> schemes = new ArrayList<>();
     for (SegmentScheme s : settings.schemes()) {
       StructField declared =
-          Tables.CUSTOMER_SEGMENTS.schema().getFieldIndex(s.column()).isDefined()
-              ? Tables.CUSTOMER_SEGMENTS.schema().apply(s.column())
+          SegmentsTables.CUSTOMER_SEGMENTS.schema().getFieldIndex(s.column()).isDefined()
+              ? SegmentsTables.CUSTOMER_SEGMENTS.schema().apply(s.column())
               : new StructField(s.column(), DataTypes.StringType, true, Metadata.empty())
                   .withComment(
                       "Class of the customer in the scheme segments.schemes." + s.column() + ".");
       schemes.add(declared);
     }
-    return Tables.CUSTOMER_SEGMENTS.withSlot(schemes);
+    return SegmentsTables.CUSTOMER_SEGMENTS.withSlot(schemes);
   }
 
   /** Adds pyramid_value: net spend, or gold.clv's clv (0 for customers without one). */
@@ -209,13 +220,13 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     if (settings.pyramidBy() == SegmentsSettings.PyramidBy.MONETARY) {
       return scored.withColumn("pyramid_value", col("monetary"));
     }
-    if (!lake.exists(Tables.CLV)) {
+    if (!lake.exists(ClvTables.CLV)) {
       throw new ConfigError(
           "segments.pyramid.by = clv needs gold.clv, which does not exist yet: run `bin/crmlake"
               + " clv` first, or set segments.pyramid.by = monetary");
     }
     Dataset<Row> clv =
-        lake.read(Tables.CLV).select(col("customer_id"), col("clv").as("pyramid_value"));
+        lake.read(ClvTables.CLV).select(col("customer_id"), col("clv").as("pyramid_value"));
     return scored
         .join(clv, "customer_id", "left")
         .withColumn("pyramid_value", coalesce(col("pyramid_value"), lit(0.0)));
@@ -313,7 +324,7 @@ public final class SegmentsJob implements Job<SegmentsResult> {
               sel.sampleSize(),
               t.equals(sel.best())));
     }
-    return lake.spark().createDataFrame(rows, Tables.CLUSTER_SELECTION.schema());
+    return lake.spark().createDataFrame(rows, SegmentsTables.CLUSTER_SELECTION.schema());
   }
 
   private static String modelsDir(Lake lake) {
@@ -346,11 +357,12 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     String none =
         "segments.kmeans.retrain = false, but no trained model exists: run segments with"
             + " retrain = true first";
-    if (!lake.exists(Tables.CLUSTER_SELECTION)) {
-      throw new ConfigError(none + " (" + Tables.CLUSTER_SELECTION + " does not exist yet)");
+    if (!lake.exists(SegmentsTables.CLUSTER_SELECTION)) {
+      throw new ConfigError(
+          none + " (" + SegmentsTables.CLUSTER_SELECTION + " does not exist yet)");
     }
     Row latest =
-        lake.read(Tables.CLUSTER_SELECTION)
+        lake.read(SegmentsTables.CLUSTER_SELECTION)
             .where(col("chosen"))
             .agg(functions.max("model_version"))
             .first();

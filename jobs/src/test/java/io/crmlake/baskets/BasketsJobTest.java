@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -72,9 +72,9 @@ class BasketsJobTest extends SparkTestBase {
             .first();
     assertTrue(recs.getLong(0) > 0);
     assertTrue(recs.getInt(2) <= 5);
-    assertTrue(lake.read(Tables.FREQUENT_ITEMSETS).count() > 10);
+    assertTrue(lake.read(BasketsTables.FREQUENT_ITEMSETS).count() > 10);
     Row run =
-        lake.read(Tables.JOB_RUNS)
+        lake.read(JobRunLog.JOB_RUNS)
             .where("job = 'baskets' AND status = 'SUCCEEDED'")
             .select("metrics", "phase_ms")
             .first();

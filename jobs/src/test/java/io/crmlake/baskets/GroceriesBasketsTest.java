@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.GroceryLines;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
@@ -144,7 +144,7 @@ class GroceriesBasketsTest extends SparkTestBase {
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
     Jobs.ingest(lake, config, "conf/sources/groceries_baskets.conf");
-    Dataset<Row> tx = lake.read(Tables.TRANSACTIONS);
+    Dataset<Row> tx = lake.read(IngestTables.TRANSACTIONS);
 
     for (double[] thresholds : new double[][] {{0.02, 0.1}, {0.01, 0.2}}) {
       BasketsSettings s = BasketsSettings.of(thresholds[0], thresholds[1]);
@@ -219,7 +219,7 @@ class GroceriesBasketsTest extends SparkTestBase {
     Lake lake = lake(config);
     Jobs.ingest(lake, config, "conf/sources/groceries_lines.conf");
     Dataset<Row> b =
-        BasketMiner.baskets(lake.read(Tables.TRANSACTIONS), BasketsSettings.of(0.01, 0.1));
+        BasketMiner.baskets(lake.read(IngestTables.TRANSACTIONS), BasketsSettings.of(0.01, 0.1));
     Row r = b.selectExpr("count(*)", "sum(size)", "count(DISTINCT customer_id)").first();
     assertEquals(14_963L, r.getLong(0));
     assertEquals(baskets.size(), r.getLong(0));

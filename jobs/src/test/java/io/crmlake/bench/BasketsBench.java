@@ -5,9 +5,10 @@ import io.crmlake.baskets.BasketsJob;
 import io.crmlake.baskets.BasketsSettings;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.run.JobRunner;
 import io.crmlake.common.spark.SparkSessions;
+import io.crmlake.ingest.IngestTables;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.ml.fpm.FPGrowth;
@@ -33,14 +34,14 @@ public final class BasketsBench {
     JobRunner.run(lake, config, new BasketsJob(s));
     double jobSecs = (System.nanoTime() - t0) / 1e9;
     Object phases =
-        lake.read(Tables.JOB_RUNS)
+        lake.read(JobRunLog.JOB_RUNS)
             .where("job = 'baskets' AND status = 'SUCCEEDED'")
             .orderBy(org.apache.spark.sql.functions.col("started_at").desc())
             .first()
             .getAs("phase_ms");
 
     Dataset<Row> baskets =
-        BasketMiner.baskets(lake.read(Tables.TRANSACTIONS), s).select("items").cache();
+        BasketMiner.baskets(lake.read(IngestTables.TRANSACTIONS), s).select("items").cache();
     long n = baskets.count();
     long t1 = System.nanoTime();
     FPGrowthModel model =

@@ -11,13 +11,17 @@ import io.crmlake.clv.ClvSettings;
 import io.crmlake.clv.ClvSummary;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.spark.ShufflePartitions;
 import io.crmlake.common.spark.SparkSessions;
 import io.crmlake.features.CustomerDays;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.publish.EmbeddedServer;
 import io.crmlake.publish.PublishSettings;
+import io.crmlake.publish.PublishTables;
 import io.crmlake.segments.SegmentsSettings;
+import io.crmlake.segments.SegmentsTables;
+import io.crmlake.tables.TableRegistry;
 import io.crmlake.testing.Jobs;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -188,7 +192,7 @@ public final class PipelineBench {
         sized(
             spark,
             config,
-            lake.sizeInBytes(Tables.TRANSACTIONS),
+            lake.sizeInBytes(IngestTables.TRANSACTIONS),
             () -> bareChurnTrainingSet(lake, cs));
     out.add(
         measure(
@@ -310,14 +314,14 @@ public final class PipelineBench {
       heap = Math.max(heap, peakHeap());
     }
     Row last =
-        lake.read(Tables.JOB_RUNS)
+        lake.read(JobRunLog.JOB_RUNS)
             .where(col("job").equalTo(job).and(col("status").equalTo("SUCCEEDED")))
             .orderBy(col("started_at").desc())
             .select("input_rows", "output_rows")
             .first();
     // The reference runs with the shuffle partitions the job sized for itself (unless the config
     // fixes them): silver's bytes, and for ingest the landing files it read.
-    long input = job.equals("ingest") ? landingBytes : lake.sizeInBytes(Tables.TRANSACTIONS);
+    long input = job.equals("ingest") ? landingBytes : lake.sizeInBytes(IngestTables.TRANSACTIONS);
     double[] ref = new double[repeat];
     long[] refHeap = {0};
     sized(
@@ -358,7 +362,7 @@ public final class PipelineBench {
   static Runnable bareFpGrowth(Lake lake, BasketsSettings s) {
     return () -> {
       Dataset<Row> baskets =
-          BasketMiner.baskets(lake.read(Tables.TRANSACTIONS), s).select("items").cache();
+          BasketMiner.baskets(lake.read(IngestTables.TRANSACTIONS), s).select("items").cache();
       try {
         baskets.count();
         FPGrowthModel model =
@@ -376,7 +380,7 @@ public final class PipelineBench {
   }
 
   static void bareSegments(Lake lake, SegmentsSettings s) {
-    lake.read(Tables.TRANSACTIONS)
+    lake.read(IngestTables.TRANSACTIONS)
         .where(col("customer_id").isNotNull())
         .groupBy("customer_id")
         .agg(
@@ -388,7 +392,7 @@ public final class PipelineBench {
         .format("noop")
         .mode("overwrite")
         .save();
-    Dataset<Row> features = lake.read(Tables.CUSTOMER_FEATURES);
+    Dataset<Row> features = lake.read(SegmentsTables.CUSTOMER_FEATURES);
     Dataset<Row> vectors =
         new VectorAssembler()
             .setInputCols(s.kmeans().features().toArray(new String[0]))
@@ -411,7 +415,7 @@ public final class PipelineBench {
    */
   static Dataset<Row> bareChurnTrainingSet(Lake lake, ChurnSettings s) {
     Dataset<Row> days =
-        CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS))).cache();
+        CustomerDays.of(ChurnFeatures.lines(lake.read(IngestTables.TRANSACTIONS))).cache();
     LocalDate last = days.agg(functions.max("order_date")).first().getDate(0).toLocalDate();
     LocalDate cutoff = last.plusDays(1).minusDays(s.horizonDays());
     BgNbd bg = ChurnFeatures.fitBgNbd(days, cutoff, s.clv());
@@ -471,7 +475,7 @@ public final class PipelineBench {
    */
   static Runnable singleMachineBgNbd(Lake lake, ClvSettings s) {
     return () -> {
-      Dataset<Row> tx = lake.read(Tables.TRANSACTIONS).where(col("customer_id").isNotNull());
+      Dataset<Row> tx = lake.read(IngestTables.TRANSACTIONS).where(col("customer_id").isNotNull());
       LocalDate end =
           s.calibrationEnd()
               .orElseGet(
@@ -553,7 +557,7 @@ public final class PipelineBench {
     }
     p.setProperty("reWriteBatchedInserts", "true");
     p.setProperty("batchsize", String.valueOf(serving.batchSize()));
-    lake.read(Tables.CUSTOMER_SCORES)
+    lake.read(PublishTables.CUSTOMER_SCORES)
         .write()
         .mode("overwrite")
         .jdbc(url, "public.bench_customer_scores", p);
@@ -597,10 +601,10 @@ public final class PipelineBench {
               System.getProperty("java.version")));
     }
     lake.write(
-        Tables.BENCH_RUNS,
-        spark.createDataFrame(rows, Tables.BENCH_RUNS.schema()),
+        TableRegistry.BENCH_RUNS,
+        spark.createDataFrame(rows, TableRegistry.BENCH_RUNS.schema()),
         java.util.Optional.empty());
-    System.out.println("recorded in " + Tables.BENCH_RUNS.sqlName() + " of " + lake.root());
+    System.out.println("recorded in " + TableRegistry.BENCH_RUNS.sqlName() + " of " + lake.root());
   }
 
   static double[] exp(double[] v) {

@@ -13,10 +13,10 @@ import io.crmlake.clv.MaximumLikelihood;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.features.CustomerDays;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.FitAssert;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
@@ -81,7 +81,7 @@ class ChurnJobTest extends SparkTestBase {
   @Order(1)
   void theChosenModelBeatsBothBaselinesAndIsCalibrated() {
     Dataset<Row> metrics =
-        lake.read(Tables.CHURN_MODEL_METRICS)
+        lake.read(ChurnTables.CHURN_MODEL_METRICS)
             .where(col("model_version").equalTo(trained.modelVersion()));
     assertEquals(5, metrics.count(), "three candidates and two baselines");
     Row chosen = metrics.where(col("chosen")).first();
@@ -105,7 +105,7 @@ class ChurnJobTest extends SparkTestBase {
     }
     assertEquals(
         3 * ChurnFeatures.NAMES.size(),
-        lake.read(Tables.CHURN_FEATURE_IMPORTANCE)
+        lake.read(ChurnTables.CHURN_FEATURE_IMPORTANCE)
             .where(col("model_version").equalTo(trained.modelVersion()))
             .count());
   }
@@ -115,11 +115,11 @@ class ChurnJobTest extends SparkTestBase {
   @Order(2)
   void holdoutLabelsMatchABruteForceCount() {
     Row chosen =
-        lake.read(Tables.CHURN_MODEL_METRICS)
+        lake.read(ChurnTables.CHURN_MODEL_METRICS)
             .where(col("model_version").equalTo(trained.modelVersion()).and(col("chosen")))
             .first();
     LocalDate t = ((java.sql.Date) chosen.getAs("holdout_cutoff")).toLocalDate();
-    lake.read(Tables.TRANSACTIONS).createOrReplaceTempView("tx");
+    lake.read(IngestTables.TRANSACTIONS).createOrReplaceTempView("tx");
     Row counted =
         spark
             .sql(
@@ -156,7 +156,7 @@ class ChurnJobTest extends SparkTestBase {
   @Order(3)
   void aTrainingSampleKeepsAboutTheLimitWithAllTheirDays() {
     Dataset<Row> days =
-        CustomerDays.of(ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS))).cache();
+        CustomerDays.of(ChurnFeatures.lines(lake.read(IngestTables.TRANSACTIONS))).cache();
     long customers = days.select("customer_id").distinct().count();
     Dataset<Row> sample = ChurnJob.trainingSample(days, customers, 1000, 42).cache();
     Dataset<Row> kept = sample.select("customer_id").distinct();
@@ -184,7 +184,7 @@ class ChurnJobTest extends SparkTestBase {
   @Test
   @Order(3)
   void aFitStartedAtTheNeighbouringCutoffReachesTheSameOptimumSooner() {
-    Dataset<Row> lines = ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)).cache();
+    Dataset<Row> lines = ChurnFeatures.lines(lake.read(IngestTables.TRANSACTIONS)).cache();
     ClvSettings clv = ClvSettings.from(config);
     ClvSettings threeStarts = ClvSettings.from(config(dir, settings("clv.starts=3")));
     LocalDate t = LocalDate.parse("2024-06-01");
@@ -229,7 +229,7 @@ class ChurnJobTest extends SparkTestBase {
   @Order(3)
   void linesOnOrAfterTheCutoffChangeNoFeature() {
     LocalDate t = LocalDate.parse("2024-06-01");
-    Dataset<Row> lines = ChurnFeatures.lines(lake.read(Tables.TRANSACTIONS)).cache();
+    Dataset<Row> lines = ChurnFeatures.lines(lake.read(IngestTables.TRANSACTIONS)).cache();
     Column after = col("order_date").geq(functions.lit(java.sql.Date.valueOf(t)));
     Dataset<Row> changed =
         lines
@@ -276,8 +276,9 @@ class ChurnJobTest extends SparkTestBase {
   @Order(4)
   void everyActiveCustomerIsScoredOnceWithBandDecileAndReasons() {
     java.sql.Date asOf = java.sql.Date.valueOf(trained.scoring().get().asOfDate());
-    Dataset<Row> scores = lake.read(Tables.CHURN_SCORES).where(col("as_of_date").equalTo(asOf));
-    lake.read(Tables.TRANSACTIONS).createOrReplaceTempView("tx");
+    Dataset<Row> scores =
+        lake.read(ChurnTables.CHURN_SCORES).where(col("as_of_date").equalTo(asOf));
+    lake.read(IngestTables.TRANSACTIONS).createOrReplaceTempView("tx");
     long active =
         spark
             .sql(
@@ -334,14 +335,14 @@ class ChurnJobTest extends SparkTestBase {
     assertEquals(trained.modelVersion(), first.modelVersion());
     assertTrue(first.training().isEmpty());
     Dataset<Row> day =
-        lake.read(Tables.CHURN_SCORES)
+        lake.read(ChurnTables.CHURN_SCORES)
             .where(col("as_of_date").equalTo(java.sql.Date.valueOf("2024-10-01")));
     long n = day.count();
     assertEquals(first.scoring().get().customers(), n);
     Jobs.churn(lake, earlier, ChurnJob.Mode.SCORE);
     assertEquals(n, day.count(), "a re-run replaces the date's rows");
     assertTrue(
-        lake.read(Tables.CHURN_SCORES)
+        lake.read(ChurnTables.CHURN_SCORES)
                 .where(
                     col("as_of_date")
                         .equalTo(java.sql.Date.valueOf(trained.scoring().get().asOfDate())))

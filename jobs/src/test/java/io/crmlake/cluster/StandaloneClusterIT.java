@@ -5,13 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.crmlake.baskets.BasketsTables;
+import io.crmlake.churn.ChurnTables;
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.publish.EmbeddedServer;
+import io.crmlake.publish.PublishTables;
+import io.crmlake.segments.SegmentsTables;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,38 +229,50 @@ class StandaloneClusterIT extends SparkTestBase {
     assertTrue(out.contains("winner: logistic"), log(dir, "pipeline.log"));
     assertTrue(out.contains("== pipeline summary"), log(dir, "pipeline.log"));
     Lake onCluster = lake(config(clusterLake));
-    long lines = localLake.read(Tables.TRANSACTIONS).where("source = 'sample'").count();
+    long lines = localLake.read(IngestTables.TRANSACTIONS).where("source = 'sample'").count();
     assertTrue(lines > 2_000, "a non-trivial lake: " + lines);
     if (cdnow) {
       assertEquals(
-          6_919L, onCluster.read(Tables.TRANSACTIONS).where("source = 'cdnow_sample'").count());
+          6_919L,
+          onCluster.read(IngestTables.TRANSACTIONS).where("source = 'cdnow_sample'").count());
     }
     DatasetAssert.assertSameRows(
-        comparable(localLake, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"),
-        comparable(onCluster, Tables.TRANSACTIONS, "ingest_run_id", "ingested_at"));
+        comparable(localLake, IngestTables.TRANSACTIONS, "ingest_run_id", "ingested_at"),
+        comparable(onCluster, IngestTables.TRANSACTIONS, "ingest_run_id", "ingested_at"));
     DatasetAssert.assertSameRows(
-        comparable(localLake, Tables.TRANSACTIONS_REJECTED, "ingest_run_id", "rejected_at"),
-        comparable(onCluster, Tables.TRANSACTIONS_REJECTED, "ingest_run_id", "rejected_at"));
+        comparable(localLake, IngestTables.TRANSACTIONS_REJECTED, "ingest_run_id", "rejected_at"),
+        comparable(onCluster, IngestTables.TRANSACTIONS_REJECTED, "ingest_run_id", "rejected_at"));
     DatasetAssert.assertSameRows(
-        comparable(localLake, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"),
-        comparable(onCluster, Tables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"));
+        comparable(localLake, IngestTables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"),
+        comparable(onCluster, IngestTables.TRANSACTIONS_RAW, "ingest_run_id", "ingested_at"));
     for (Table gold :
         List.of(
-            Tables.FREQUENT_ITEMSETS, Tables.ASSOCIATION_RULES, Tables.PRODUCT_RECOMMENDATIONS)) {
+            BasketsTables.FREQUENT_ITEMSETS,
+            BasketsTables.ASSOCIATION_RULES,
+            BasketsTables.PRODUCT_RECOMMENDATIONS)) {
       DatasetAssert.assertSameRows(localLake.read(gold), onCluster.read(gold));
     }
-    assertTrue(onCluster.read(Tables.ASSOCIATION_RULES).count() > 5);
+    assertTrue(onCluster.read(BasketsTables.ASSOCIATION_RULES).count() > 5);
     // Features, scores, classes and tiers are exact; KMeans' initialisation depends on the
     // partitioning, so clusters are only checked to exist.
     DatasetAssert.assertSameRows(
-        localLake.read(Tables.CUSTOMER_FEATURES), onCluster.read(Tables.CUSTOMER_FEATURES));
+        localLake.read(SegmentsTables.CUSTOMER_FEATURES),
+        onCluster.read(SegmentsTables.CUSTOMER_FEATURES));
     DatasetAssert.assertSameRows(
         comparable(
-            localLake, Tables.CUSTOMER_SEGMENTS, "cluster_id", "cluster_label", "model_version"),
+            localLake,
+            SegmentsTables.CUSTOMER_SEGMENTS,
+            "cluster_id",
+            "cluster_label",
+            "model_version"),
         comparable(
-            onCluster, Tables.CUSTOMER_SEGMENTS, "cluster_id", "cluster_label", "model_version"));
+            onCluster,
+            SegmentsTables.CUSTOMER_SEGMENTS,
+            "cluster_id",
+            "cluster_label",
+            "model_version"));
     assertEquals(
-        0, onCluster.read(Tables.CUSTOMER_SEGMENTS).where("cluster_label IS NULL").count());
+        0, onCluster.read(SegmentsTables.CUSTOMER_SEGMENTS).where("cluster_label IS NULL").count());
 
     // CLV: the same customers and summaries. The fits reach the same optimum: log-likelihoods agree
     // to 1e-6 (sums are added up in a different order on the cluster), and each parameter agrees
@@ -265,17 +283,17 @@ class StandaloneClusterIT extends SparkTestBase {
     // must report that, and its value is not compared (147.165 here, 147.440 on the cluster, in
     // one CI run): what the fits predict is, below, per customer.
     DatasetAssert.assertSameRows(
-        localLake.read(Tables.CLV).select("customer_id", "frequency", "recency", "t"),
-        onCluster.read(Tables.CLV).select("customer_id", "frequency", "recency", "t"));
+        localLake.read(ClvTables.CLV).select("customer_id", "frequency", "recency", "t"),
+        onCluster.read(ClvTables.CLV).select("customer_id", "frequency", "recency", "t"));
     List<Row> localFits =
         localLake
-            .read(Tables.CLV_MODELS)
+            .read(ClvTables.CLV_MODELS)
             .orderBy("model", "fit")
             .select("params", "std_errors", "log_likelihood")
             .collectAsList();
     List<Row> clusterFits =
         onCluster
-            .read(Tables.CLV_MODELS)
+            .read(ClvTables.CLV_MODELS)
             .orderBy("model", "fit")
             .select("params", "std_errors", "log_likelihood")
             .collectAsList();
@@ -315,9 +333,9 @@ class StandaloneClusterIT extends SparkTestBase {
     // 1e-3 of themselves (a move along the ridge changes predictions far less than the values).
     Row clvDiff =
         localLake
-            .read(Tables.CLV)
+            .read(ClvTables.CLV)
             .as("l")
-            .join(onCluster.read(Tables.CLV).as("c"), "customer_id")
+            .join(onCluster.read(ClvTables.CLV).as("c"), "customer_id")
             .selectExpr(
                 "count(*)",
                 "max(abs(l.p_alive - c.p_alive))",
@@ -325,7 +343,7 @@ class StandaloneClusterIT extends SparkTestBase {
                     + " / greatest(abs(l.expected_purchases), 1e-9))",
                 "max(abs(l.clv - c.clv) / greatest(abs(l.clv), 1e-9))")
             .first();
-    assertEquals(localLake.read(Tables.CLV).count(), clvDiff.getLong(0), "customers with a CLV");
+    assertEquals(localLake.read(ClvTables.CLV).count(), clvDiff.getLong(0), "customers with a CLV");
     assertTrue(clvDiff.getDouble(1) < 1e-3, "P(alive) differs by " + clvDiff.getDouble(1));
     assertTrue(clvDiff.getDouble(2) < 1e-3, "expected purchases differ by " + clvDiff.getDouble(2));
     assertTrue(clvDiff.getDouble(3) < 1e-3, "CLV differs by " + clvDiff.getDouble(3));
@@ -345,16 +363,16 @@ class StandaloneClusterIT extends SparkTestBase {
     };
     DatasetAssert.assertSameRows(
         localLake
-            .read(Tables.CHURN_SCORES)
+            .read(ChurnTables.CHURN_SCORES)
             .select(exact[0], java.util.Arrays.copyOfRange(exact, 1, exact.length)),
         onCluster
-            .read(Tables.CHURN_SCORES)
+            .read(ChurnTables.CHURN_SCORES)
             .select(exact[0], java.util.Arrays.copyOfRange(exact, 1, exact.length)));
     Row diff =
         localLake
-            .read(Tables.CHURN_SCORES)
+            .read(ChurnTables.CHURN_SCORES)
             .as("l")
-            .join(onCluster.read(Tables.CHURN_SCORES).as("c"), "customer_id")
+            .join(onCluster.read(ChurnTables.CHURN_SCORES).as("c"), "customer_id")
             .selectExpr(
                 "max(abs(l.churn_score - c.churn_score))",
                 "avg(abs(l.churn_probability - c.churn_probability))",
@@ -391,20 +409,20 @@ class StandaloneClusterIT extends SparkTestBase {
     };
     DatasetAssert.assertSameRows(
         localLake
-            .read(Tables.CUSTOMER_SCORES)
+            .read(PublishTables.CUSTOMER_SCORES)
             .select(
                 scoreColumns[0],
                 java.util.Arrays.copyOfRange(scoreColumns, 1, scoreColumns.length)),
         onCluster
-            .read(Tables.CUSTOMER_SCORES)
+            .read(PublishTables.CUSTOMER_SCORES)
             .select(
                 scoreColumns[0],
                 java.util.Arrays.copyOfRange(scoreColumns, 1, scoreColumns.length)));
     Row scoreDiff =
         localLake
-            .read(Tables.CUSTOMER_SCORES)
+            .read(PublishTables.CUSTOMER_SCORES)
             .as("l")
-            .join(onCluster.read(Tables.CUSTOMER_SCORES).as("c"), "customer_id")
+            .join(onCluster.read(PublishTables.CUSTOMER_SCORES).as("c"), "customer_id")
             .selectExpr(
                 "avg(abs(l.churn_probability - c.churn_probability))",
                 "max(abs(l.p_alive - c.p_alive))",
@@ -417,7 +435,7 @@ class StandaloneClusterIT extends SparkTestBase {
         java.sql.ResultSet rs =
             c.createStatement().executeQuery("SELECT count(*) FROM crm.customer_scores")) {
       rs.next();
-      assertEquals(onCluster.read(Tables.CUSTOMER_SCORES).count(), rs.getLong(1));
+      assertEquals(onCluster.read(PublishTables.CUSTOMER_SCORES).count(), rs.getLong(1));
     }
 
     List<String> apps = cluster.applications();
@@ -426,7 +444,7 @@ class StandaloneClusterIT extends SparkTestBase {
     assertEquals(
         List.of("baskets", "churn", "clv", "ingest", "publish", "segments"),
         onCluster
-            .read(Tables.JOB_RUNS)
+            .read(JobRunLog.JOB_RUNS)
             .where("status = 'SUCCEEDED' AND pipeline_run_id IS NOT NULL")
             .select("job")
             .distinct()
@@ -436,7 +454,7 @@ class StandaloneClusterIT extends SparkTestBase {
     assertEquals(
         1,
         onCluster
-            .read(Tables.JOB_RUNS)
+            .read(JobRunLog.JOB_RUNS)
             .where("pipeline_run_id IS NOT NULL")
             .select("pipeline_run_id")
             .distinct()

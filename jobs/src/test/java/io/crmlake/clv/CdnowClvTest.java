@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.FitAssert;
 import io.crmlake.testing.Jobs;
@@ -53,7 +54,7 @@ class CdnowClvTest extends SparkTestBase {
   @Order(1)
   void reproducesThePublishedEstimates() {
     ClvResult r = Jobs.clv(lake, config);
-    Map<String, Row> fits = byModelAndFit(lake.read(Tables.CLV_MODELS));
+    Map<String, Row> fits = byModelAndFit(lake.read(ClvTables.CLV_MODELS));
     Row bg = fits.get("bgnbd/calibration");
     assertEquals(2357L, bg.<Long>getAs("customers"));
     Map<String, Double> p = params(bg);
@@ -75,17 +76,17 @@ class CdnowClvTest extends SparkTestBase {
     assertEquals(15.44, q.get("gamma"), 0.005);
 
     // Scores: every customer once, P(alive) 1 without repeat purchases, CLV positive.
-    assertEquals(2357L, lake.read(Tables.CLV).count());
+    assertEquals(2357L, lake.read(ClvTables.CLV).count());
     assertEquals(
         0,
-        lake.read(Tables.CLV)
+        lake.read(ClvTables.CLV)
             .where(col("frequency").equalTo(0).and(col("p_alive").notEqual(1.0)))
             .count());
-    assertEquals(0, lake.read(Tables.CLV).where(col("clv").leq(0)).count());
+    assertEquals(0, lake.read(ClvTables.CLV).where(col("clv").leq(0)).count());
     assertEquals(4, fits.size(), fits.keySet().toString());
 
     // Validation: groups 0..7+ and all; group customers add up to the calibration customers.
-    List<Row> v = lake.read(Tables.CLV_VALIDATION).collectAsList();
+    List<Row> v = lake.read(ClvTables.CLV_VALIDATION).collectAsList();
     assertEquals(9, v.size());
     long inGroups =
         v.stream()
@@ -162,8 +163,8 @@ class CdnowClvTest extends SparkTestBase {
   @Test
   @Order(3)
   void aFitThatDoesNotConvergeFailsAndChangesNothing() {
-    long models = lake.read(Tables.CLV_MODELS).count();
-    long scores = lake.read(Tables.CLV).count();
+    long models = lake.read(ClvTables.CLV_MODELS).count();
+    long scores = lake.read(ClvTables.CLV).count();
     MaximumLikelihood.FitException e =
         assertThrows(
             MaximumLikelihood.FitException.class,
@@ -174,11 +175,11 @@ class CdnowClvTest extends SparkTestBase {
         e.getMessage().contains("did not converge")
             && e.getMessage().contains("clv.max-iterations"),
         e.getMessage());
-    assertEquals(models, lake.read(Tables.CLV_MODELS).count());
-    assertEquals(scores, lake.read(Tables.CLV).count());
+    assertEquals(models, lake.read(ClvTables.CLV_MODELS).count());
+    assertEquals(scores, lake.read(ClvTables.CLV).count());
     assertEquals(
         1,
-        lake.read(Tables.JOB_RUNS).where("job = 'clv' AND status = 'FAILED'").count(),
+        lake.read(JobRunLog.JOB_RUNS).where("job = 'clv' AND status = 'FAILED'").count(),
         "the failed run is logged");
   }
 
@@ -188,7 +189,7 @@ class CdnowClvTest extends SparkTestBase {
   void l2PenaltyShrinksTheLogParameters() {
     Dataset<Row> summary =
         ClvSummary.summarize(
-            lake.read(Tables.TRANSACTIONS),
+            lake.read(IngestTables.TRANSACTIONS),
             java.time.LocalDate.parse("1997-09-30"),
             ClvSettings.TimeUnit.WEEK);
     double[] plain =
@@ -215,12 +216,12 @@ class CdnowClvTest extends SparkTestBase {
   @Test
   @Order(5)
   void theFullFitStartedFromTheCalibrationFitReachesTheSameOptimumSooner() {
-    String version = lake.read(Tables.CLV).select("model_version").first().getString(0);
+    String version = lake.read(ClvTables.CLV).select("model_version").first().getString(0);
     Map<String, Row> fits =
-        byModelAndFit(lake.read(Tables.CLV_MODELS).where(col("model_version").equalTo(version)));
+        byModelAndFit(lake.read(ClvTables.CLV_MODELS).where(col("model_version").equalTo(version)));
     Dataset<Row> full =
         ClvSummary.summarize(
-                lake.read(Tables.TRANSACTIONS),
+                lake.read(IngestTables.TRANSACTIONS),
                 java.time.LocalDate.parse("1998-06-30"),
                 ClvSettings.TimeUnit.WEEK)
             .cache();

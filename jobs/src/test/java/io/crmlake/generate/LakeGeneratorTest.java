@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.ingest.IngestResult;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +92,10 @@ class LakeGeneratorTest extends SparkTestBase {
     assertEquals(truth.get("duplicate"), r.skippedRows());
     Map<String, Long> reasons = new HashMap<>();
     for (Row row :
-        lake.read(Tables.TRANSACTIONS_REJECTED).groupBy("reason_code").count().collectAsList()) {
+        lake.read(IngestTables.TRANSACTIONS_REJECTED)
+            .groupBy("reason_code")
+            .count()
+            .collectAsList()) {
       reasons.put(row.getString(0), row.getLong(1));
     }
     assertEquals(truth.getOrDefault("bad_date", 0L), reasons.getOrDefault("BAD_TIMESTAMP", 0L));
@@ -106,7 +109,7 @@ class LakeGeneratorTest extends SparkTestBase {
         truth.getOrDefault("negative_price", 0L), reasons.getOrDefault("NEGATIVE_PRICE", 0L));
     assertEquals(
         truth.getOrDefault("return", 0L),
-        lake.read(Tables.TRANSACTIONS).where("is_return").count());
+        lake.read(IngestTables.TRANSACTIONS).where("is_return").count());
   }
 
   @Test

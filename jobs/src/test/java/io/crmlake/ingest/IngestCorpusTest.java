@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.FaultyFileSystem;
@@ -215,7 +215,9 @@ class IngestCorpusTest extends SparkTestBase {
 
     Lake lake = lake(config(lakeDir));
     List<Row> stored =
-        lake.read(Tables.TRANSACTIONS).select("order_id", "is_return", "source").collectAsList();
+        lake.read(IngestTables.TRANSACTIONS)
+            .select("order_id", "is_return", "source")
+            .collectAsList();
     // Quarantined rows are matched by marker on the executors; only small columns come back.
     Map<String, Long> silverCount = new HashMap<>();
     Map<String, Boolean> isReturn = new HashMap<>();
@@ -248,7 +250,7 @@ class IngestCorpusTest extends SparkTestBase {
     }
     Map<String, Row> files = new HashMap<>();
     for (Row r :
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .select("source", "file_path", "status", "reason", "rows_read")
             .collectAsList()) {
       files.put(r.getString(0) + "/" + r.getString(1), r);
@@ -267,24 +269,24 @@ class IngestCorpusTest extends SparkTestBase {
     assertTrue(manifest().size() >= 70, "the corpus has at least 25 kinds of input");
 
     // Row conservation: every line read is stored, quarantined or a duplicate, each once.
-    Row job = lake.read(Tables.JOB_RUNS).where("job = 'ingest'").orderBy("started_at").first();
+    Row job = lake.read(JobRunLog.JOB_RUNS).where("job = 'ingest'").orderBy("started_at").first();
     long read = job.getAs("input_rows");
     long storedRows = job.getAs("output_rows");
     long rejectedRows = job.getAs("quarantined_rows");
     long dups = job.getAs("skipped_rows");
     assertEquals(read, storedRows + rejectedRows + dups);
-    assertEquals(storedRows, lake.read(Tables.TRANSACTIONS).count());
-    assertEquals(rejectedRows, lake.read(Tables.TRANSACTIONS_REJECTED).count());
+    assertEquals(storedRows, lake.read(IngestTables.TRANSACTIONS).count());
+    assertEquals(rejectedRows, lake.read(IngestTables.TRANSACTIONS_REJECTED).count());
     assertEquals(2, dups, "dup1 delivered three times: two duplicates");
     assertEquals(
         storedRows,
-        lake.read(Tables.TRANSACTIONS).select("line_id").distinct().count(),
+        lake.read(IngestTables.TRANSACTIONS).select("line_id").distinct().count(),
         "no line stored twice");
 
     // Values, not just places.
     Map<String, Row> byOrder = new HashMap<>();
     for (Row r :
-        lake.read(Tables.TRANSACTIONS)
+        lake.read(IngestTables.TRANSACTIONS)
             .where("length(order_id) < 20")
             .select("order_id", "product_id", "customer_id", "order_ts", "quantity", "amount")
             .collectAsList()) {
@@ -308,7 +310,7 @@ class IngestCorpusTest extends SparkTestBase {
     assertEquals(utc("2024-07-15 08:00:00"), byOrder.get("tzsummer").getTimestamp(3));
     Map<String, String> reasons = new HashMap<>();
     for (Row r :
-        lake.read(Tables.TRANSACTIONS_REJECTED)
+        lake.read(IngestTables.TRANSACTIONS_REJECTED)
             .select(
                 org.apache.spark.sql.functions.substring(
                     org.apache.spark.sql.functions.col("raw_record"), 1, 12),
@@ -352,7 +354,7 @@ class IngestCorpusTest extends SparkTestBase {
         spark
             .createDataFrame(markers, new StructType().add("marker", DataTypes.StringType))
             .join(
-                lake.read(Tables.TRANSACTIONS_REJECTED),
+                lake.read(IngestTables.TRANSACTIONS_REJECTED),
                 org.apache.spark.sql.functions.expr(
                     "substring(raw_record, 1, 400) RLIKE concat('(^|[^A-Za-z0-9_])', marker, '([^A-Za-z0-9_]|$)')"))
             .select("marker", "reason_code")
@@ -397,7 +399,8 @@ class IngestCorpusTest extends SparkTestBase {
     assertTrue(first.out().contains("2 files changed or vanished"), first.out());
     Lake lake = lake(config(dir.resolve("lake")));
     assertEquals(List.of("steady1"), orderIds(lake));
-    assertEquals(1L, lake.read(Tables.INGESTED_FILES).count(), "only the steady file is recorded");
+    assertEquals(
+        1L, lake.read(IngestTables.INGESTED_FILES).count(), "only the steady file is recorded");
 
     // The writer is done and the vanished file is delivered again: both are ingested, once.
     Files.writeString(
@@ -405,12 +408,12 @@ class IngestCorpusTest extends SparkTestBase {
     Cli.Result second = Cli.run(args);
     assertEquals(0, second.code(), second.out() + second.err());
     assertEquals(List.of("grow1", "grow2", "steady1", "van1"), orderIds(lake));
-    assertEquals(0L, lake.read(Tables.TRANSACTIONS_REJECTED).count());
+    assertEquals(0L, lake.read(IngestTables.TRANSACTIONS_REJECTED).count());
     assertFalse(second.out().contains("vanished"), second.out());
   }
 
   static List<String> orderIds(Lake lake) {
-    return lake.read(Tables.TRANSACTIONS)
+    return lake.read(IngestTables.TRANSACTIONS)
         .orderBy("order_id")
         .select("order_id")
         .as(org.apache.spark.sql.Encoders.STRING())

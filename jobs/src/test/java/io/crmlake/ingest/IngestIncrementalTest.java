@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Jobs;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ class IngestIncrementalTest extends SparkTestBase {
     IngestResult again = Jobs.ingest(lake, config, conf.toString());
     assertEquals(0, again.inputRows(), "nothing new to read");
     assertEquals(0, again.outputRows());
-    assertEquals(2L, lake.read(Tables.TRANSACTIONS).count());
+    assertEquals(2L, lake.read(IngestTables.TRANSACTIONS).count());
 
     IngestValidationTest.csv(
         landing.resolve("d2.csv"),
@@ -51,7 +51,7 @@ class IngestIncrementalTest extends SparkTestBase {
     assertEquals(1, second.outputRows());
     assertEquals(1, second.skippedRows());
     List<Row> secondFiles =
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .where(org.apache.spark.sql.functions.col("rows_read").gt(0))
             .groupBy("ingest_run_id")
             .count()
@@ -65,9 +65,10 @@ class IngestIncrementalTest extends SparkTestBase {
     assertEquals(3, redrop.inputRows());
     assertEquals(0, redrop.outputRows());
     assertEquals(3, redrop.skippedRows());
-    assertEquals(3L, lake.read(Tables.TRANSACTIONS).count());
-    assertEquals(3L, lake.read(Tables.TRANSACTIONS_RAW).count(), "bronze stores records once");
+    assertEquals(3L, lake.read(IngestTables.TRANSACTIONS).count());
     assertEquals(
-        4L, lake.read(Tables.JOB_RUNS).where("job = 'ingest' AND status = 'SUCCEEDED'").count());
+        3L, lake.read(IngestTables.TRANSACTIONS_RAW).count(), "bronze stores records once");
+    assertEquals(
+        4L, lake.read(JobRunLog.JOB_RUNS).where("job = 'ingest' AND status = 'SUCCEEDED'").count());
   }
 }

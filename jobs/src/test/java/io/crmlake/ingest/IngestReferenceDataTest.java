@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.GroceryLines;
 import io.crmlake.testing.Jobs;
@@ -125,7 +124,7 @@ class IngestReferenceDataTest extends SparkTestBase {
     Lake lake = lake(config);
     IngestResult r = Jobs.ingest(lake, config, "conf/sources/groceries_baskets.conf");
     assertEquals(items, r.outputRows());
-    Dataset<Row> silver = lake.read(Tables.TRANSACTIONS);
+    Dataset<Row> silver = lake.read(IngestTables.TRANSACTIONS);
     Row s =
         silver
             .selectExpr(
@@ -149,6 +148,7 @@ class IngestReferenceDataTest extends SparkTestBase {
     Lake lake = lake(config);
     IngestResult r = Jobs.ingest(lake, config, "conf/sources/cdnow_sample.conf");
     assertEquals(6_919, r.outputRows());
-    assertEquals(2_357L, lake.read(Tables.TRANSACTIONS).select("customer_id").distinct().count());
+    assertEquals(
+        2_357L, lake.read(IngestTables.TRANSACTIONS).select("customer_id").distinct().count());
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -88,7 +88,10 @@ class IngestValidationTest extends SparkTestBase {
 
     Map<String, Long> reasons = new TreeMap<>();
     for (Row row :
-        lake.read(Tables.TRANSACTIONS_REJECTED).groupBy("reason_code").count().collectAsList()) {
+        lake.read(IngestTables.TRANSACTIONS_REJECTED)
+            .groupBy("reason_code")
+            .count()
+            .collectAsList()) {
       reasons.put(row.getString(0), row.getLong(1));
     }
     assertEquals(
@@ -101,7 +104,7 @@ class IngestValidationTest extends SparkTestBase {
             "ZERO_QUANTITY", 1L),
         reasons);
     Row bad =
-        lake.read(Tables.TRANSACTIONS_REJECTED)
+        lake.read(IngestTables.TRANSACTIONS_REJECTED)
             .where("reason_code = 'BAD_TIMESTAMP'")
             .select("reason", "raw_record", "source_file")
             .first();
@@ -110,7 +113,7 @@ class IngestValidationTest extends SparkTestBase {
     assertEquals("O3,1,C3,2024-13-45 11:00:00,P1,1,3.50", bad.getString(1));
     assertTrue(bad.getString(2).endsWith("2024-01-01.csv"));
     String malformed =
-        lake.read(Tables.TRANSACTIONS_REJECTED)
+        lake.read(IngestTables.TRANSACTIONS_REJECTED)
             .where("reason_code = 'MALFORMED_RECORD'")
             .first()
             .getAs("reason");
@@ -129,10 +132,10 @@ class IngestValidationTest extends SparkTestBase {
     assertEquals(0, new java.math.BigDecimal("11.50").compareTo(silver.getDecimal(3)));
 
     // Bronze holds each distinct record once: stored + rejected.
-    assertEquals(12L, lake.read(Tables.TRANSACTIONS_RAW).count());
+    assertEquals(12L, lake.read(IngestTables.TRANSACTIONS_RAW).count());
     // Every file is remembered, the empty ones too, with their counts.
     List<Row> files =
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .orderBy("file_path")
             .select("file_path", "rows_read", "rows_stored", "rows_rejected", "rows_duplicate")
             .collectAsList();
@@ -162,13 +165,13 @@ class IngestValidationTest extends SparkTestBase {
     assertTrue(partial.out().contains("'price'"), partial.out());
     assertEquals(
         List.of("O1", "O3"),
-        lake.read(Tables.TRANSACTIONS)
+        lake.read(IngestTables.TRANSACTIONS)
             .orderBy("order_id")
             .select("order_id")
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList());
     Row b =
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .where("file_path = 'b.csv'")
             .select("status", "reason", "rows_read")
             .first();
@@ -176,7 +179,7 @@ class IngestValidationTest extends SparkTestBase {
     assertTrue(b.getString(1).contains("no column 'price'"), b.getString(1));
     assertEquals(0L, b.getLong(2), "a rejected file's lines are not read");
     Row last =
-        lake.read(Tables.JOB_RUNS)
+        lake.read(JobRunLog.JOB_RUNS)
             .orderBy(org.apache.spark.sql.functions.desc("started_at"))
             .first();
     assertEquals("SUCCEEDED", last.getAs("status"));
@@ -192,10 +195,10 @@ class IngestValidationTest extends SparkTestBase {
         java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
     Cli.Result fixed = Cli.run(args);
     assertEquals(0, fixed.code(), fixed.out() + fixed.err());
-    assertEquals(3L, lake.read(Tables.TRANSACTIONS).count());
+    assertEquals(3L, lake.read(IngestTables.TRANSACTIONS).count());
     assertEquals(
         List.of("INGESTED", "REJECTED"),
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .where("file_path = 'b.csv'")
             .orderBy("status")
             .select("status")

@@ -5,12 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crmlake.churn.ChurnTables;
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
+import io.crmlake.publish.PublishTables;
+import io.crmlake.segments.SegmentsTables;
+import io.crmlake.tables.TableRegistry;
 import io.crmlake.testing.Browser;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -112,20 +118,20 @@ class PipelineContractTest extends SparkTestBase {
   void thePipelinePublishesEveryScoreAndListsObeyTheirThresholds() {
     assertTrue(pipelineRun.out().contains("== pipeline summary"), pipelineRun.out());
     List<Row> runs =
-        lake.read(Tables.JOB_RUNS).where("pipeline_run_id IS NOT NULL").collectAsList();
+        lake.read(JobRunLog.JOB_RUNS).where("pipeline_run_id IS NOT NULL").collectAsList();
     assertEquals(
         Set.of("ingest", "baskets", "segments", "churn", "clv", "publish"),
         runs.stream()
             .map(r -> r.<String>getAs("job"))
             .collect(java.util.stream.Collectors.toSet()));
     assertEquals(1, runs.stream().map(r -> r.<String>getAs("pipeline_run_id")).distinct().count());
-    for (Table t : Tables.ALL) {
-      if (t.layer().equals("gold") && t != Tables.SEGMENT_MIGRATION) {
+    for (Table t : TableRegistry.PIPELINE) {
+      if (t.layer().equals("gold") && t != PublishTables.SEGMENT_MIGRATION) {
         assertTrue(lake.read(t).count() > 0, t + " is empty");
       }
     }
-    List<Row> scores = lake.read(Tables.CUSTOMER_SCORES).collectAsList();
-    assertEquals(lake.read(Tables.CUSTOMER_SEGMENTS).count(), scores.size());
+    List<Row> scores = lake.read(PublishTables.CUSTOMER_SCORES).collectAsList();
+    assertEquals(lake.read(SegmentsTables.CUSTOMER_SEGMENTS).count(), scores.size());
     for (Row r : scores) {
       for (String c :
           List.of(
@@ -171,9 +177,9 @@ class PipelineContractTest extends SparkTestBase {
         crossSell.add(r.getAs("customer_id"));
       }
     }
-    assertEquals(retention, ids(Tables.RETENTION_TARGETS));
-    assertEquals(winback, ids(Tables.WINBACK_TARGETS));
-    assertEquals(crossSell, ids(Tables.CROSS_SELL_TARGETS));
+    assertEquals(retention, ids(PublishTables.RETENTION_TARGETS));
+    assertEquals(winback, ids(PublishTables.WINBACK_TARGETS));
+    assertEquals(crossSell, ids(PublishTables.CROSS_SELL_TARGETS));
     assertFalse(retention.isEmpty() && crossSell.isEmpty(), "the lists select someone");
   }
 
@@ -189,7 +195,7 @@ class PipelineContractTest extends SparkTestBase {
 
   @Test
   void everyTableEqualsItsDeclaration() {
-    for (Table t : Tables.ALL) {
+    for (Table t : TableRegistry.PIPELINE) {
       assertTrue(lake.exists(t), t + " was written by the pipeline");
       DeltaTable delta = DeltaTable.forPath(spark, lake.path(t));
       StructType actual = delta.toDF().schema();
@@ -217,19 +223,19 @@ class PipelineContractTest extends SparkTestBase {
     for (Row r : spark.sql("DESCRIBE TABLE EXTENDED gold.customer_segments").collectAsList()) {
       described.putIfAbsent(r.getString(0), r);
     }
-    for (StructField f : Tables.CUSTOMER_SEGMENTS.schema().fields()) {
+    for (StructField f : SegmentsTables.CUSTOMER_SEGMENTS.schema().fields()) {
       assertEquals(Table.commentOf(f), described.get(f.name()).getString(2), f.name());
     }
-    assertEquals(Tables.CUSTOMER_SEGMENTS.comment(), described.get("Comment").getString(1));
+    assertEquals(SegmentsTables.CUSTOMER_SEGMENTS.comment(), described.get("Comment").getString(1));
 
     Set<String> runs =
         new HashSet<>(
-            lake.read(Tables.JOB_RUNS).select("run_id").as(Encoders.STRING()).collectAsList());
-    for (Table t : Tables.ALL) {
+            lake.read(JobRunLog.JOB_RUNS).select("run_id").as(Encoders.STRING()).collectAsList());
+    for (Table t : TableRegistry.PIPELINE) {
       for (Row h : spark.sql("DESCRIBE HISTORY " + t.sqlName()).collectAsList()) {
         String run = h.getAs("userMetadata");
         assertTrue(runs.contains(run), t + " version " + h.getAs("version") + ": " + run);
-        assertTrue(run.startsWith(t.producer() + "-") || t == Tables.JOB_RUNS, t + ": " + run);
+        assertTrue(run.startsWith(t.producer() + "-") || t == JobRunLog.JOB_RUNS, t + ": " + run);
       }
     }
   }
@@ -251,7 +257,8 @@ class PipelineContractTest extends SparkTestBase {
     jobs.put("publish:action lists", c -> Jobs.publish(lake, c, Map.of()));
     for (Map.Entry<String, Consumer<CrmlakeConfig>> job : jobs.entrySet()) {
       String name = job.getKey().substring(0, job.getKey().indexOf(':'));
-      List<Table> produced = Tables.ALL.stream().filter(t -> t.producer().equals(name)).toList();
+      List<Table> produced =
+          TableRegistry.PIPELINE.stream().filter(t -> t.producer().equals(name)).toList();
       Map<Table, Long> before = versions(produced);
       CrmlakeConfig failing =
           config(
@@ -261,7 +268,7 @@ class PipelineContractTest extends SparkTestBase {
       assertTrue(e.getMessage().contains(job.getKey().substring(name.length() + 1)));
       assertEquals(before, versions(produced), name + ": no table of the job changed");
       Row last =
-          lake.read(Tables.JOB_RUNS)
+          lake.read(JobRunLog.JOB_RUNS)
               .where("job = '" + name + "'")
               .orderBy(org.apache.spark.sql.functions.col("started_at").desc())
               .first();
@@ -269,9 +276,9 @@ class PipelineContractTest extends SparkTestBase {
       assertTrue(last.<String>getAs("error_message").contains("run.fail-at-phase"), name);
     }
     // Without the failure the same ingest run writes: the new file is recorded.
-    long files = lake.read(Tables.INGESTED_FILES).count();
+    long files = lake.read(IngestTables.INGESTED_FILES).count();
     Jobs.ingest(lake, config);
-    assertEquals(files + 1, lake.read(Tables.INGESTED_FILES).count());
+    assertEquals(files + 1, lake.read(IngestTables.INGESTED_FILES).count());
   }
 
   /**
@@ -346,7 +353,7 @@ class PipelineContractTest extends SparkTestBase {
     assertEquals(100, tiers.values().stream().mapToDouble(d -> d).sum(), 1e-9);
     Map<String, Double> expected = new LinkedHashMap<>();
     for (Row r :
-        lake.read(Tables.SEGMENT_PROFILES)
+        lake.read(SegmentsTables.SEGMENT_PROFILES)
             .where("dimension = 'pyramid_tier'")
             .orderBy(org.apache.spark.sql.functions.desc("revenue"))
             .collectAsList()) {
@@ -360,7 +367,7 @@ class PipelineContractTest extends SparkTestBase {
           tr.child(1).text() + " +" + tr.child(0).text() + " " + tr.child(2).attr("data-value"));
     }
     Set<String> table = new java.util.TreeSet<>();
-    for (Row r : lake.read(Tables.COHORT_RETENTION).collectAsList()) {
+    for (Row r : lake.read(SegmentsTables.COHORT_RETENTION).collectAsList()) {
       table.add(
           r.getAs("cohort_month").toString().substring(0, 7)
               + " +"
@@ -370,7 +377,7 @@ class PipelineContractTest extends SparkTestBase {
     }
     assertEquals(table, cells);
 
-    for (Row m : lake.read(Tables.CHURN_MODEL_METRICS).collectAsList()) {
+    for (Row m : lake.read(ChurnTables.CHURN_MODEL_METRICS).collectAsList()) {
       List<Row> roc = m.getList(m.fieldIndex("roc_curve"));
       double area = 0;
       for (int i = 1; i < roc.size(); i++) {
@@ -382,9 +389,9 @@ class PipelineContractTest extends SparkTestBase {
       assertEquals(1.0, roc.get(roc.size() - 1).getDouble(2));
       assertEquals(m.<Double>getAs("roc_auc"), area, 0.02, m.<String>getAs("candidate"));
     }
-    Row all = lake.read(Tables.CLV_VALIDATION).where("frequency_group = 'all'").first();
+    Row all = lake.read(ClvTables.CLV_VALIDATION).where("frequency_group = 'all'").first();
     Row last =
-        lake.read(Tables.CLV_TRACKING)
+        lake.read(ClvTables.CLV_TRACKING)
             .orderBy(org.apache.spark.sql.functions.desc("days_since"))
             .first();
     assertEquals(all.<Double>getAs("actual_total"), last.<Double>getAs("actual_cumulative"));

@@ -1,8 +1,11 @@
 package io.crmlake.publish;
 
+import io.crmlake.baskets.BasketsTables;
+import io.crmlake.churn.ChurnTables;
+import io.crmlake.clv.ClvTables;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.segments.SegmentsTables;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -228,12 +231,12 @@ final class PublishFixture {
               "consequent",
               item));
     }
-    put(spark, lake, Tables.CUSTOMER_SEGMENTS, seg);
-    put(spark, lake, Tables.CUSTOMER_FEATURES, feat);
-    put(spark, lake, Tables.CHURN_SCORES, churn);
-    put(spark, lake, Tables.CLV, clv);
-    put(spark, lake, Tables.PRODUCT_RECOMMENDATIONS, recs);
-    put(spark, lake, Tables.ASSOCIATION_RULES, rules);
+    put(spark, lake, SegmentsTables.CUSTOMER_SEGMENTS, seg);
+    put(spark, lake, SegmentsTables.CUSTOMER_FEATURES, feat);
+    put(spark, lake, ChurnTables.CHURN_SCORES, churn);
+    put(spark, lake, ClvTables.CLV, clv);
+    put(spark, lake, BasketsTables.PRODUCT_RECOMMENDATIONS, recs);
+    put(spark, lake, BasketsTables.ASSOCIATION_RULES, rules);
   }
 
   static Map<String, Object> row(Object... kv) {

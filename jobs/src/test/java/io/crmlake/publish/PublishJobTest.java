@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crmlake.baskets.BasketsTables;
+import io.crmlake.churn.ChurnTables;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Jobs;
 import java.io.StringWriter;
@@ -90,7 +92,7 @@ class PublishJobTest extends SparkTestBase {
     }
     assertFalse(logs.toString().contains(SECRET), "the password appears in the logs");
     assertTrue(logs.toString().contains("serving database"), "the capture saw the publish logs");
-    for (Row r : lake.read(Tables.JOB_RUNS).collectAsList()) {
+    for (Row r : lake.read(JobRunLog.JOB_RUNS).collectAsList()) {
       assertFalse(r.toString().contains(SECRET), "the password appears in ops.job_runs");
     }
   }
@@ -121,7 +123,8 @@ class PublishJobTest extends SparkTestBase {
     assertTrue(reader.seen.contains(D2 + " " + D2 + " 5"), "the reader saw the new version");
     assertServedEqualsLake(lake);
     assertEquals(List.of(1L, 1L, 1L, 2L), merge(second), "inserted, updated, flagged, unchanged");
-    List<Row> rows = lake.read(Tables.CUSTOMER_SCORES).orderBy("customer_id").collectAsList();
+    List<Row> rows =
+        lake.read(PublishTables.CUSTOMER_SCORES).orderBy("customer_id").collectAsList();
     assertEquals(List.of("a", "b", "c", "d", "e"), ids(rows));
     Row d = rows.get(3);
     assertFalse(d.<Boolean>getAs("in_scope"), "d left the scope: flagged, not deleted");
@@ -139,7 +142,7 @@ class PublishJobTest extends SparkTestBase {
     // b's band goes low -> high; d had no band before and has none now.
     Set<String> moves =
         lake
-            .read(Tables.SEGMENT_MIGRATION)
+            .read(PublishTables.SEGMENT_MIGRATION)
             .where(col("as_of_date").equalTo(Date.valueOf(D2)))
             .collectAsList()
             .stream()
@@ -169,17 +172,18 @@ class PublishJobTest extends SparkTestBase {
     // Republishing D2 changes nothing and does not duplicate its snapshot.
     PublishResult again = Jobs.publish(lake, config, ENV);
     assertEquals(List.of(0L, 0L, 0L, 4L), merge(again));
-    assertEquals(8, lake.read(Tables.CUSTOMER_SCORES_HISTORY).count(), "4 rows per as-of date");
+    assertEquals(
+        8, lake.read(PublishTables.CUSTOMER_SCORES_HISTORY).count(), "4 rows per as-of date");
     assertEquals(
         4,
-        lake.read(Tables.CUSTOMER_SCORES_HISTORY)
+        lake.read(PublishTables.CUSTOMER_SCORES_HISTORY)
             .where(col("as_of_date").equalTo(Date.valueOf(D2)))
             .count());
-    assertEquals(5, lake.read(Tables.CUSTOMER_SCORES).count());
+    assertEquals(5, lake.read(PublishTables.CUSTOMER_SCORES).count());
 
     // The run log holds Delta's merge counts.
     Row run =
-        lake.read(Tables.JOB_RUNS)
+        lake.read(JobRunLog.JOB_RUNS)
             .where(col("job").equalTo("publish"))
             .orderBy(col("started_at").desc())
             .first();
@@ -228,15 +232,18 @@ class PublishJobTest extends SparkTestBase {
    * 0.5).
    */
   private void listsAsOfD1(Lake lake, PublishResult r) {
-    assertEquals(List.of("a"), ids(lake.read(Tables.RETENTION_TARGETS).collectAsList()));
-    Row ret = lake.read(Tables.RETENTION_TARGETS).first();
+    assertEquals(List.of("a"), ids(lake.read(PublishTables.RETENTION_TARGETS).collectAsList()));
+    Row ret = lake.read(PublishTables.RETENTION_TARGETS).first();
     assertEquals(0.70 * 900, ret.<Double>getAs("expected_value_lost"), 1e-9);
     assertTrue(ret.<String>getAs("reason").contains("Platinum tier"), ret.<String>getAs("reason"));
-    assertEquals(List.of("d"), ids(lake.read(Tables.WINBACK_TARGETS).collectAsList()));
+    assertEquals(List.of("d"), ids(lake.read(PublishTables.WINBACK_TARGETS).collectAsList()));
     assertTrue(
-        lake.read(Tables.WINBACK_TARGETS).first().<String>getAs("reason").contains("300 days"));
-    assertEquals(List.of("a"), ids(lake.read(Tables.CROSS_SELL_TARGETS).collectAsList()));
-    Row cross = lake.read(Tables.CROSS_SELL_TARGETS).first();
+        lake.read(PublishTables.WINBACK_TARGETS)
+            .first()
+            .<String>getAs("reason")
+            .contains("300 days"));
+    assertEquals(List.of("a"), ids(lake.read(PublishTables.CROSS_SELL_TARGETS).collectAsList()));
+    Row cross = lake.read(PublishTables.CROSS_SELL_TARGETS).first();
     assertEquals("X", cross.getAs("item"));
     assertTrue(
         cross.<String>getAs("reason").contains("bought product W"), cross.<String>getAs("reason"));
@@ -244,7 +251,7 @@ class PublishJobTest extends SparkTestBase {
 
     // Summary: the four tiers each hold one customer; revenue shares sum to 1.
     List<Row> tiers =
-        lake.read(Tables.SEGMENT_SUMMARY)
+        lake.read(PublishTables.SEGMENT_SUMMARY)
             .where(col("dimension").equalTo("pyramid_tier"))
             .collectAsList();
     assertEquals(4, tiers.size());
@@ -275,10 +282,10 @@ class PublishJobTest extends SparkTestBase {
     assertFalse(e.getMessage().contains(SECRET), e.getMessage());
     assertEquals(
         List.of("a", "c"),
-        ids(lake.read(Tables.RETENTION_TARGETS).orderBy("rank").collectAsList()));
+        ids(lake.read(PublishTables.RETENTION_TARGETS).orderBy("rank").collectAsList()));
     assertEquals(
         List.of("a", "b"),
-        ids(lake.read(Tables.CROSS_SELL_TARGETS).orderBy("rank").collectAsList()));
+        ids(lake.read(PublishTables.CROSS_SELL_TARGETS).orderBy("rank").collectAsList()));
   }
 
   /**
@@ -338,7 +345,8 @@ class PublishJobTest extends SparkTestBase {
     CrmlakeConfig config = config("publish.serving.enabled=false");
     Lake lake = lake(config);
     PublishFixture.write(spark, lake, D1);
-    org.apache.hadoop.fs.Path churn = new org.apache.hadoop.fs.Path(lake.path(Tables.CHURN_SCORES));
+    org.apache.hadoop.fs.Path churn =
+        new org.apache.hadoop.fs.Path(lake.path(ChurnTables.CHURN_SCORES));
     try {
       churn.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(churn, true);
     } catch (java.io.IOException e) {
@@ -354,10 +362,13 @@ class PublishJobTest extends SparkTestBase {
             lake, config("publish.allow-missing=true", "publish.serving.enabled=false"), Map.of());
     assertTrue(r.missingInputs().contains("gold.churn_scores"), r.missingInputs());
     assertEquals(
-        0, lake.read(Tables.CUSTOMER_SCORES).where(col("churn_probability").isNotNull()).count());
+        0,
+        lake.read(PublishTables.CUSTOMER_SCORES)
+            .where(col("churn_probability").isNotNull())
+            .count());
     assertEquals(
         4,
-        lake.read(Tables.CUSTOMER_SCORES).where(col("clv").isNotNull()).count(),
+        lake.read(PublishTables.CUSTOMER_SCORES).where(col("clv").isNotNull()).count(),
         "the inputs that exist are published");
   }
 
@@ -380,7 +391,7 @@ class PublishJobTest extends SparkTestBase {
                 + " extract(epoch FROM updated_at) * 1000 FROM crm.customer_scores");
     List<String> delta = new ArrayList<>();
     for (Row r :
-        lake.read(Tables.CUSTOMER_SCORES)
+        lake.read(PublishTables.CUSTOMER_SCORES)
             .selectExpr(
                 "customer_id",
                 "in_scope",
@@ -405,11 +416,11 @@ class PublishJobTest extends SparkTestBase {
     assertEquals(delta, pg);
     for (var t :
         List.of(
-            Tables.RETENTION_TARGETS,
-            Tables.WINBACK_TARGETS,
-            Tables.CROSS_SELL_TARGETS,
-            Tables.ASSOCIATION_RULES,
-            Tables.PRODUCT_RECOMMENDATIONS)) {
+            PublishTables.RETENTION_TARGETS,
+            PublishTables.WINBACK_TARGETS,
+            PublishTables.CROSS_SELL_TARGETS,
+            BasketsTables.ASSOCIATION_RULES,
+            BasketsTables.PRODUCT_RECOMMENDATIONS)) {
       assertEquals(
           List.of(String.valueOf(lake.read(t).count())),
           rows(url, "SELECT count(*) FROM crm." + t.name()),

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.churn.ChurnResult;
+import io.crmlake.churn.ChurnTables;
 import io.crmlake.clv.BgNbd;
 import io.crmlake.clv.ClvModels;
 import io.crmlake.clv.ClvModels.Fitted;
@@ -16,9 +17,10 @@ import io.crmlake.clv.ClvSettings.TimeUnit;
 import io.crmlake.clv.ClvSummary;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.segments.SegmentsResult;
+import io.crmlake.segments.SegmentsTables;
 import io.crmlake.testing.Jobs;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -84,7 +86,7 @@ class CdnowCustomersTest extends SparkTestBase {
   void bgNbdFitIsTheSameOverGroupedRowsAndOverCustomers() {
     Dataset<Row> summary =
         ClvSummary.summarize(
-                lake.read(Tables.TRANSACTIONS), LocalDate.parse("1998-06-30"), TimeUnit.WEEK)
+                lake.read(IngestTables.TRANSACTIONS), LocalDate.parse("1998-06-30"), TimeUnit.WEEK)
             .cache();
     assertEquals(23_570, summary.count());
     ClvSettings grouped = ClvSettings.from(config(dir, "clv.starts=1"));
@@ -110,7 +112,7 @@ class CdnowCustomersTest extends SparkTestBase {
     SegmentsResult r = Jobs.segments(lake, config);
     assertEquals(LocalDate.parse("1998-07-01"), r.asOfDate());
     Row f =
-        lake.read(Tables.CUSTOMER_FEATURES)
+        lake.read(SegmentsTables.CUSTOMER_FEATURES)
             .agg(count(lit(1)), sum("frequency"), sum("purchase_days"), sum("monetary"))
             .first();
     assertEquals(t.customers(), f.getLong(0));
@@ -119,7 +121,7 @@ class CdnowCustomersTest extends SparkTestBase {
     assertEquals(t.customerDays(), f.getLong(2));
     assertEquals(t.dollars().doubleValue(), f.getDouble(3), 0.005);
     Row s =
-        lake.read(Tables.CUSTOMER_SEGMENTS)
+        lake.read(SegmentsTables.CUSTOMER_SEGMENTS)
             .agg(count(lit(1)), sum("frequency"), sum("monetary"))
             .first();
     assertEquals(t.customers(), s.getLong(0));
@@ -127,7 +129,7 @@ class CdnowCustomersTest extends SparkTestBase {
     assertEquals(t.dollars().doubleValue(), s.getDouble(2), 0.005);
     assertEquals(
         0,
-        lake.read(Tables.CUSTOMER_SEGMENTS)
+        lake.read(SegmentsTables.CUSTOMER_SEGMENTS)
             .where(col("value_class").isNull().or(col("rfm_segment").isNull()))
             .count(),
         "every customer has a class in every scheme");
@@ -180,7 +182,8 @@ class CdnowCustomersTest extends SparkTestBase {
     assertEquals(t, r.training().get().holdoutCutoff());
     assertEquals(23_570, population);
     Dataset<Row> metrics =
-        lake.read(Tables.CHURN_MODEL_METRICS).where(col("model_version").equalTo(r.modelVersion()));
+        lake.read(ChurnTables.CHURN_MODEL_METRICS)
+            .where(col("model_version").equalTo(r.modelVersion()));
     for (Row m : metrics.collectAsList()) {
       assertEquals(population, m.<Long>getAs("holdout_rows"));
       assertEquals((double) churned / population, m.<Double>getAs("holdout_churn_rate"), 1e-12);

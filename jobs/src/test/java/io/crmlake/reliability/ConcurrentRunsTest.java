@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
+import io.crmlake.segments.SegmentsTables;
 import io.crmlake.testing.ChildJvm;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -106,11 +107,11 @@ class ConcurrentRunsTest extends SparkTestBase {
       assertTrue(locked.err().contains("another run of ingest holds its lock"), locked.err());
     }
 
-    Dataset<Row> silver = lake.read(Tables.TRANSACTIONS);
+    Dataset<Row> silver = lake.read(IngestTables.TRANSACTIONS);
     long stored = silver.count();
     assertEquals(stored, silver.select("line_id").distinct().count(), "a line stored twice");
     Row books =
-        lake.read(Tables.INGESTED_FILES)
+        lake.read(IngestTables.INGESTED_FILES)
             .agg(
                 functions.count("*"),
                 functions.countDistinct("file_path"),
@@ -151,7 +152,7 @@ class ConcurrentRunsTest extends SparkTestBase {
     Cli.Result first = Cli.run(args("ingest").toArray(String[]::new));
     assertEquals(0, first.code(), first.err());
     long before =
-        io.delta.tables.DeltaTable.forPath(spark, lake.path(Tables.TRANSACTIONS))
+        io.delta.tables.DeltaTable.forPath(spark, lake.path(IngestTables.TRANSACTIONS))
             .history(1)
             .first()
             .getLong(0);
@@ -164,7 +165,7 @@ class ConcurrentRunsTest extends SparkTestBase {
 
     // Segments saw silver at one version: its customers are those of silver then.
     Row seg =
-        lake.read(Tables.CUSTOMER_SEGMENTS)
+        lake.read(SegmentsTables.CUSTOMER_SEGMENTS)
             .agg(functions.max("as_of_date"), functions.count("*"))
             .first();
     java.sql.Date asOf = seg.getDate(0);
@@ -175,7 +176,7 @@ class ConcurrentRunsTest extends SparkTestBase {
               .read()
               .format("delta")
               .option("versionAsOf", v)
-              .load(lake.path(Tables.TRANSACTIONS))
+              .load(lake.path(IngestTables.TRANSACTIONS))
               .where(functions.col("customer_id").isNotNull())
               .where(functions.col("order_ts").lt(functions.lit(asOf)))
               .select("customer_id")
@@ -184,7 +185,7 @@ class ConcurrentRunsTest extends SparkTestBase {
     }
     assertTrue(possible.contains(seg.getLong(1)), seg + " vs " + possible);
     assertEquals(
-        lake.read(Tables.TRANSACTIONS).count(),
-        lake.read(Tables.TRANSACTIONS).select("line_id").distinct().count());
+        lake.read(IngestTables.TRANSACTIONS).count(),
+        lake.read(IngestTables.TRANSACTIONS).select("line_id").distinct().count());
   }
 }

@@ -8,10 +8,13 @@ import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.TableId;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.publish.EmbeddedServer;
+import io.crmlake.publish.PublishTables;
+import io.crmlake.tables.TableRegistry;
 import io.crmlake.testing.ChildJvm;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -357,7 +360,7 @@ class CrashRecoveryTest extends SparkTestBase {
     List<String> refArgs = args(refRoot, "reference", List.of("pipeline"));
     Cli.Result refRun = Cli.run(refArgs.toArray(String[]::new));
     assertEquals(0, refRun.code(), refRun.out() + refRun.err());
-    referenceCustomers = (int) ref.read(Tables.CUSTOMER_SCORES).count();
+    referenceCustomers = (int) ref.read(PublishTables.CUSTOMER_SCORES).count();
     if (lane1.isDone()) {
       lane1.get(); // a failure of lane 1 shows now
     }
@@ -406,8 +409,8 @@ class CrashRecoveryTest extends SparkTestBase {
 
     // Every table equals the uninterrupted lake's (run ids, moments and timings aside; of a model
     // history, the newest run).
-    for (Table t : Tables.ALL) {
-      if (t == Tables.JOB_RUNS || !ref.exists(t)) {
+    for (Table t : TableRegistry.PIPELINE) {
+      if (t == JobRunLog.JOB_RUNS || !ref.exists(t)) {
         continue;
       }
       List<Lake> lakes = new ArrayList<>(List.of(rerun));
@@ -428,11 +431,11 @@ class CrashRecoveryTest extends SparkTestBase {
       }
     }
     // Ingest's books: nothing stored or quarantined twice; read = stored + duplicates + rejected.
-    Dataset<Row> silver = fresh.read(Tables.TRANSACTIONS);
+    Dataset<Row> silver = fresh.read(IngestTables.TRANSACTIONS);
     assertEquals(silver.count(), silver.select("line_id").distinct().count());
     Row books =
         fresh
-            .read(Tables.INGESTED_FILES)
+            .read(IngestTables.INGESTED_FILES)
             .agg(
                 functions.sum("rows_read"),
                 functions.sum("rows_stored"),
@@ -443,7 +446,7 @@ class CrashRecoveryTest extends SparkTestBase {
             .first();
     assertEquals(books.getLong(0), books.getLong(1) + books.getLong(2) + books.getLong(3));
     assertEquals(silver.count(), books.getLong(1));
-    assertEquals(fresh.read(Tables.TRANSACTIONS_REJECTED).count(), books.getLong(3));
+    assertEquals(fresh.read(IngestTables.TRANSACTIONS_REJECTED).count(), books.getLong(3));
     assertEquals(books.getLong(4), books.getLong(5), "a file recorded twice");
 
     // The audit log: every killed run that had not recorded itself is INTERRUPTED.
@@ -456,7 +459,7 @@ class CrashRecoveryTest extends SparkTestBase {
               .count();
       assertEquals(
           killed - recordedThenKilled,
-          l.read(Tables.JOB_RUNS).where("status = 'INTERRUPTED'").count(),
+          l.read(JobRunLog.JOB_RUNS).where("status = 'INTERRUPTED'").count(),
           name + ": " + String.join("\n", KILLS));
     }
 
@@ -469,7 +472,7 @@ class CrashRecoveryTest extends SparkTestBase {
       Column json = functions.to_json(functions.struct(functions.col("*")));
       assertEquals(
           0L,
-          l.read(Tables.JOB_RUNS)
+          l.read(JobRunLog.JOB_RUNS)
               .where(json.contains(SECRET).or(json.contains(S3_SECRET)))
               .count());
     }

@@ -9,8 +9,9 @@ import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.lake.TableId;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.segments.SegmentsTables;
+import io.crmlake.tables.TableRegistry;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
 import io.delta.tables.DeltaTable;
@@ -112,7 +113,7 @@ class ResourceFaultsTest extends SparkTestBase {
 
   /** Segments wrote nothing; every other table is at its version; all are readable. */
   void tablesAsTheyWere(Map<TableId, Long> before) {
-    for (Table t : Tables.ALL) {
+    for (Table t : TableRegistry.PIPELINE) {
       if (t.producer().equals("segments")) {
         assertFalse(lake.exists(t), t + " was created by a failed run");
       }
@@ -157,7 +158,7 @@ class ResourceFaultsTest extends SparkTestBase {
 
     Cli.Result again = Cli.run(args("segments"));
     assertEquals(0, again.code(), again.err());
-    assertTrue(lake.exists(Tables.CUSTOMER_SEGMENTS));
+    assertTrue(lake.exists(SegmentsTables.CUSTOMER_SEGMENTS));
   }
 
   @Test
@@ -186,6 +187,6 @@ class ResourceFaultsTest extends SparkTestBase {
 
     Cli.Result again = Cli.run(args("segments"));
     assertEquals(0, again.code(), again.err());
-    assertTrue(lake.exists(Tables.CUSTOMER_SEGMENTS));
+    assertTrue(lake.exists(SegmentsTables.CUSTOMER_SEGMENTS));
   }
 }

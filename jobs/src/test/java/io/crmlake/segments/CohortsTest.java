@@ -1,6 +1,5 @@
 package io.crmlake.segments;
 
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import java.math.BigDecimal;
@@ -60,11 +59,11 @@ class CohortsTest extends SparkTestBase {
             RowFactory.create(asOf, Date.valueOf("2024-01-01"), 2, 2L, 1L, 0.5, 40.0, 20.0),
             RowFactory.create(asOf, Date.valueOf("2024-02-01"), 0, 1L, 1L, 1.0, 10.0, 10.0));
     DatasetAssert.assertSameRows(
-        spark.createDataFrame(expected, Tables.COHORT_RETENTION.schema()),
+        spark.createDataFrame(expected, SegmentsTables.COHORT_RETENTION.schema()),
         spark.createDataFrame(
             Cohorts.retention(spark.createDataFrame(lines, schema), LocalDate.parse("2024-04-01"))
                 .collectAsList(),
-            Tables.COHORT_RETENTION.schema()));
+            SegmentsTables.COHORT_RETENTION.schema()));
   }
 
   private static Row line(String customer, String date, int amount) {

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.Jobs;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -66,7 +66,7 @@ class SegmentsJobTest extends SparkTestBase {
     rows.add(
         RowFactory.create(
             "G1-000", "last", Date.valueOf(LAST), "c", new BigDecimal("1.00"), false));
-    lake.overwrite(Tables.TRANSACTIONS, spark.createDataFrame(rows, RfmTest.TX));
+    lake.overwrite(IngestTables.TRANSACTIONS, spark.createDataFrame(rows, RfmTest.TX));
     return group;
   }
 
@@ -91,7 +91,7 @@ class SegmentsJobTest extends SparkTestBase {
     assertEquals(4 * PER_GROUP, r.customers());
     assertEquals(4, r.k(), "silhouette per K: " + r.training().orElseThrow().silhouetteByK());
 
-    Dataset<Row> segments = lake.read(Tables.CUSTOMER_SEGMENTS);
+    Dataset<Row> segments = lake.read(SegmentsTables.CUSTOMER_SEGMENTS);
     List<Row> rows = segments.select("customer_id", "cluster_id").collectAsList();
     assertEquals(4 * PER_GROUP, rows.size());
     int[] truth = new int[rows.size()];
@@ -104,7 +104,7 @@ class SegmentsJobTest extends SparkTestBase {
     assertTrue(ari >= 0.8, "adjusted Rand index " + ari);
 
     // Every (K, seed) tried is recorded, one chosen; the model is saved under its version.
-    Dataset<Row> selection = lake.read(Tables.CLUSTER_SELECTION);
+    Dataset<Row> selection = lake.read(SegmentsTables.CLUSTER_SELECTION);
     assertEquals(4, selection.count());
     assertEquals(1, selection.where(col("chosen")).count());
     String version = r.modelVersion();
@@ -112,7 +112,7 @@ class SegmentsJobTest extends SparkTestBase {
 
     // Profiles: every dimension covers all customers and all revenue.
     for (Row p :
-        lake.read(Tables.SEGMENT_PROFILES)
+        lake.read(SegmentsTables.SEGMENT_PROFILES)
             .groupBy("dimension")
             .agg(
                 org.apache.spark.sql.functions.sum("customers"),
@@ -121,7 +121,7 @@ class SegmentsJobTest extends SparkTestBase {
       assertEquals(4L * PER_GROUP, p.getLong(1), p.getString(0));
       assertEquals(1.0, p.getDouble(2), 1e-9, p.getString(0));
     }
-    long dims = lake.read(Tables.SEGMENT_PROFILES).select("dimension").distinct().count();
+    long dims = lake.read(SegmentsTables.SEGMENT_PROFILES).select("dimension").distinct().count();
     assertEquals(4, dims, "value_class, rfm_segment, pyramid_tier, cluster");
 
     // Assigning with the saved model (no training) gives every customer the same cluster.
@@ -130,18 +130,20 @@ class SegmentsJobTest extends SparkTestBase {
     SegmentsResult again = Jobs.segments(lake, config(dir, "segments.kmeans.retrain=false"));
     assertEquals(version, again.modelVersion());
     assertTrue(again.training().isEmpty(), "no training");
-    Dataset<Row> after = lake.read(Tables.CUSTOMER_SEGMENTS);
+    Dataset<Row> after = lake.read(SegmentsTables.CUSTOMER_SEGMENTS);
     assertEquals(4 * PER_GROUP, after.count(), "the as-of date's rows are replaced, not added");
     DatasetAssert.assertSameRows(
         before, after.select("customer_id", "cluster_id", "cluster_label"));
-    assertEquals(4, lake.read(Tables.CLUSTER_SELECTION).count(), "no training, no new trials");
+    assertEquals(
+        4, lake.read(SegmentsTables.CLUSTER_SELECTION).count(), "no training, no new trials");
 
     // Another as-of date adds its own rows and leaves the first date's as they were.
     Jobs.segments(lake, config(dir, "segments.kmeans.retrain=false", "segments.as-of=2024-01-01"));
     assertEquals(
         4 * PER_GROUP,
-        lake.read(Tables.CUSTOMER_SEGMENTS).where("as_of_date = '2024-07-01'").count());
-    assertTrue(lake.read(Tables.CUSTOMER_SEGMENTS).where("as_of_date = '2024-01-01'").count() > 0);
+        lake.read(SegmentsTables.CUSTOMER_SEGMENTS).where("as_of_date = '2024-07-01'").count());
+    assertTrue(
+        lake.read(SegmentsTables.CUSTOMER_SEGMENTS).where("as_of_date = '2024-01-01'").count() > 0);
   }
 
   /** Hubert and Arabie's adjusted Rand index from the contingency table. */

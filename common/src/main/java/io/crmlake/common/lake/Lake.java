@@ -411,7 +411,7 @@ public final class Lake {
     FileSystem fs =
         LakePaths.fileSystem(root, spark.sparkContext().hadoopConfiguration(), "lake.root");
     try {
-      for (String layer : Tables.LAYERS) {
+      for (String layer : TableId.LAYERS) {
         Path layerPath = new Path(root, layer);
         if (!fs.exists(layerPath)) {
           continue;
@@ -446,11 +446,7 @@ public final class Lake {
       super(
           table
               + " does not exist yet: "
-              + (table.producer().equals(Tables.EVERY_JOB)
-                  ? "run any job"
-                  : Tables.TOOLS.contains(table)
-                      ? "run `" + table.producer() + "`"
-                      : "run `bin/crmlake " + table.producer() + "`")
+              + table.howToCreate()
               + " first (no Delta table at "
               + path
               + ")");

@@ -17,9 +17,10 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The declaration of one table crmlake writes: where it lives, which job produces it, how each run
- * writes it, its schema and a comment for the table and for every column. Declared once in {@link
- * Tables}; the writes, the Delta table and column comments, the schema check and the data
- * dictionary ({@code docs/tables.md}) all come from it.
+ * writes it, its schema and a comment for the table and for every column. Declared once, beside the
+ * code that fills it (each job's {@code <Job>Tables} class; the run log in {@link
+ * io.crmlake.common.run.JobRunLog}); the writes, the Delta table and column comments, the schema
+ * check and the data dictionary ({@code docs/tables.md}) all come from it.
  *
  * <p>A table may have a <em>column slot</em>: a run-dependent set of columns of one type at a fixed
  * place (the classification schemes of {@code gold.customer_segments}). The declaration lists the
@@ -49,11 +50,19 @@ public final class Table {
     }
   }
 
+  /** Who writes a table: one job, every job (the run log), or a tool outside the pipeline. */
+  public enum Producer {
+    JOB,
+    EVERY_JOB,
+    TOOL
+  }
+
   /** A run-dependent group of columns of one type, after the column {@code after}. */
   public record Slot(String after, DataType type, String meaning, List<String> defaults) {}
 
   private final TableId id;
   private final String producer;
+  private final Producer producerKind;
   private final String comment;
   private final WriteMode mode;
   private final List<String> partitionBy;
@@ -73,6 +82,7 @@ public final class Table {
   private Table(
       TableId id,
       String producer,
+      Producer producerKind,
       String comment,
       WriteMode mode,
       List<String> partitionBy,
@@ -83,6 +93,7 @@ public final class Table {
       List<String> withoutDictionary) {
     this.id = id;
     this.producer = producer;
+    this.producerKind = producerKind;
     this.comment = comment;
     this.mode = mode;
     this.partitionBy = List.copyOf(partitionBy);
@@ -93,9 +104,22 @@ public final class Table {
     this.withoutDictionary = List.copyOf(withoutDictionary);
   }
 
-  /** Starts a declaration of {@code layer.name}, written by the job {@code producer}. */
-  public static Builder builder(String layer, String name, String producer) {
-    return new Builder(TableId.of(layer, name), producer);
+  /** Starts a declaration of {@code layer.name}, written by the job {@code job}. */
+  public static Builder builder(String layer, String name, String job) {
+    return new Builder(TableId.of(layer, name), job, Producer.JOB);
+  }
+
+  /** Starts a declaration of {@code layer.name}, which every job's run writes (the run log). */
+  public static Builder everyJob(String layer, String name) {
+    return new Builder(TableId.of(layer, name), "every job", Producer.EVERY_JOB);
+  }
+
+  /**
+   * Starts a declaration of {@code layer.name}, written by {@code tool}, a command outside the
+   * pipeline (the benchmark): documented with the others, never written by a job.
+   */
+  public static Builder tool(String layer, String name, String tool) {
+    return new Builder(TableId.of(layer, name), tool, Producer.TOOL);
   }
 
   public TableId id() {
@@ -115,9 +139,31 @@ public final class Table {
     return id.sqlName();
   }
 
-  /** The job that writes the table (the {@code bin/crmlake} command). */
+  /** The job that writes the table (the {@code bin/crmlake} command), or the tool. */
   public String producer() {
     return producer;
+  }
+
+  public Producer producerKind() {
+    return producerKind;
+  }
+
+  /** Who writes the table, for the data dictionary: {@code `clv`}, every job, a tool. */
+  public String writtenBy() {
+    return switch (producerKind) {
+      case JOB -> "`" + producer + "`";
+      case EVERY_JOB -> producer;
+      case TOOL -> "`" + producer + "` (not a job)";
+    };
+  }
+
+  /** What creates the table, for the message of a job that needs it first. */
+  public String howToCreate() {
+    return switch (producerKind) {
+      case JOB -> "run `bin/crmlake " + producer + "`";
+      case EVERY_JOB -> "run any job";
+      case TOOL -> "run `" + producer + "`";
+    };
   }
 
   public String comment() {
@@ -194,6 +240,7 @@ public final class Table {
     return new Table(
         id,
         producer,
+        producerKind,
         comment,
         mode,
         partitionBy,
@@ -216,7 +263,7 @@ public final class Table {
       throw new SchemaDriftException(
           "the rows computed for "
               + this
-              + " do not match its declaration in Tables: "
+              + " do not match its declaration: "
               + String.join("; ", problems));
     }
     org.apache.spark.sql.Column[] cols = new org.apache.spark.sql.Column[schema.size()];
@@ -310,6 +357,7 @@ public final class Table {
   public static final class Builder {
     private final TableId id;
     private final String producer;
+    private final Producer producerKind;
     private String comment = "";
     private WriteMode mode = WriteMode.OVERWRITE;
     private List<String> partitionBy = List.of();
@@ -319,9 +367,10 @@ public final class Table {
     private Merge merge;
     private final List<String> withoutDictionary = new ArrayList<>();
 
-    private Builder(TableId id, String producer) {
+    private Builder(TableId id, String producer, Producer producerKind) {
       this.id = id;
       this.producer = producer;
+      this.producerKind = producerKind;
     }
 
     public Builder comment(String comment) {
@@ -430,7 +479,17 @@ public final class Table {
             "column " + c + " (without dictionary) is not a Parquet column; they are " + leaves);
       }
       return new Table(
-          id, producer, comment, mode, partitionBy, keys, schema, slot, merge, withoutDictionary);
+          id,
+          producer,
+          producerKind,
+          comment,
+          mode,
+          partitionBy,
+          keys,
+          schema,
+          slot,
+          merge,
+          withoutDictionary);
     }
 
     /** The dotted paths of the Parquet columns Spark writes for a column (maps and lists nest). */

@@ -1,5 +1,9 @@
 package io.crmlake.common.run;
 
+import io.crmlake.common.lake.Table;
+import java.util.List;
+import java.util.Optional;
+
 /**
  * The contract every crmlake job follows. A job is built from its typed settings (validated before
  * Spark starts), then {@link #compute} reads what it needs and computes every output without
@@ -13,6 +17,19 @@ package io.crmlake.common.run;
 public interface Job<R extends JobResult> {
   /** The job's name: the command, the Spark application suffix, {@code ops.job_runs.job}. */
   String name();
+
+  /**
+   * The tables this job writes, declared beside it, in the order a run writes them (one Delta
+   * commit each). A run may write no other table.
+   */
+  List<Table> outputs();
+
+  /**
+   * The table whose size in bytes sizes the run's shuffles when the session leaves {@code
+   * spark.sql.shuffle.partitions} unset ({@link io.crmlake.common.spark.ShufflePartitions}): the
+   * job's main input; empty for a job that reads no table.
+   */
+  Optional<Table> mainInput();
 
   /**
    * Computes the job's outputs; writes no table. Datasets to be written or reused should be cached

@@ -1,7 +1,11 @@
 package io.crmlake.common.run;
 
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
+import static org.apache.spark.sql.types.DataTypes.TimestampType;
+
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
+import io.crmlake.common.lake.Table;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -10,6 +14,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.MapType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +25,50 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobRunLog {
   private static final Logger LOG = LoggerFactory.getLogger(JobRunLog.class);
+
+  /** The run log: declared here, beside the code that writes it for every job. */
+  public static final Table JOB_RUNS =
+      Table.everyJob("ops", "job_runs")
+          .comment(
+              "One row per job run, also failed ones; DESCRIBE HISTORY of any table shows the run"
+                  + " id of each write (userMetadata).")
+          .append()
+          .column(
+              "run_id", StringType, "<job>-<utc time>-<random>; each Delta commit's userMetadata.")
+          .column("job", StringType, "ingest, baskets, segments, clv, churn, publish, generate.")
+          .column("config_hash", StringType, "Hash of the effective configuration.")
+          .column("started_at", TimestampType, "Start time.")
+          .column(
+              "ended_at",
+              TimestampType,
+              "End time; for an INTERRUPTED run, its last heartbeat (the last sign of life).")
+          .column(
+              "status",
+              StringType,
+              "SUCCEEDED, FAILED, or INTERRUPTED: the process ended without recording the run"
+                  + " (killed, machine lost); recorded by the next run of the job.")
+          .column("input_rows", LongType, "Rows read.")
+          .column("output_rows", LongType, "Rows written to the job's main output.")
+          .column("quarantined_rows", LongType, "Rows quarantined.")
+          .column("skipped_rows", LongType, "Rows skipped as duplicates.")
+          .column(
+              "error_message",
+              StringType,
+              "Why a failed run failed, or how an interrupted run was found.")
+          .column(
+              "metrics",
+              new MapType(StringType, StringType, true),
+              "The job's typed result, one entry per figure (counts, thresholds, model figures).")
+          .column("spark_app_id", StringType, "Spark application id.")
+          .column(
+              "phase_ms",
+              new MapType(StringType, LongType, true),
+              "Milliseconds per phase of the run (the Spark job group names).")
+          .column(
+              "pipeline_run_id",
+              StringType,
+              "The `bin/crmlake pipeline` run this job ran in (null for a job run alone).")
+          .build();
 
   private JobRunLog() {}
 
@@ -117,15 +166,14 @@ public final class JobRunLog {
             ctx.pipelineRunId().orElse(null));
     append(lake, ctx, row);
     ctx.recorded();
-    ctx.committed(Tables.JOB_RUNS.toString());
+    ctx.committed(JOB_RUNS.toString());
   }
 
   private static void append(Lake lake, RunContext ctx, Row row) {
     ctx.spark().sparkContext().setJobGroup(ctx.job() + ": record run", ctx.runId(), false);
     lake.write(
-        Tables.JOB_RUNS,
-        Tables.JOB_RUNS.conform(
-            lake.spark().createDataFrame(List.of(row), Tables.JOB_RUNS.schema())),
+        JOB_RUNS,
+        JOB_RUNS.conform(lake.spark().createDataFrame(List.of(row), JOB_RUNS.schema())),
         Optional.empty());
   }
 }

@@ -3,7 +3,6 @@ package io.crmlake.common.run;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.spark.SparkSessions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,10 +15,10 @@ import org.apache.spark.sql.RuntimeConfig;
 /**
  * Runs every crmlake job the same way, for the command line, {@code demo}, spark-submit and the
  * tests: builds (or joins) the Spark session, computes the job's outputs, checks each against its
- * table's declaration, stores artifacts, writes the tables in the fixed order of {@link Tables#ALL}
- * (one Delta commit each, every commit tagged with the run id), records the run in {@code
- * ops.job_runs} with its phase timings — also when it fails — and releases the run's caches. The
- * caller's Spark job group and Delta commit metadata are restored afterwards.
+ * table's declaration, stores artifacts, writes the tables in the order the job declares them
+ * ({@link Job#outputs}; one Delta commit each, every commit tagged with the run id), records the
+ * run in {@code ops.job_runs} with its phase timings — also when it fails — and releases the run's
+ * caches. The caller's Spark job group and Delta commit metadata are restored afterwards.
  *
  * <p>A run holds its job's {@link JobLock} from start to end: a second run of the same job on the
  * same lake fails at once; a run that finds the lock of a killed run takes it over and records that
@@ -69,7 +68,7 @@ public final class JobRunner {
           lake,
           ctx,
           () -> {
-            ctx.sizeShuffles(lake.sizeInBytes(Tables.TRANSACTIONS));
+            ctx.sizeShuffles(job.mainInput().map(lake::sizeInBytes).orElse(0L));
             return computeAndWrite(ctx, job);
           });
     } finally {
@@ -88,7 +87,7 @@ public final class JobRunner {
   private static <R extends JobResult> R computeAndWrite(RunContext ctx, Job<R> job) {
     try {
       Outputs<R> out = job.compute(ctx);
-      write(ctx, out);
+      write(ctx, out, job.outputs());
       R result = out.result();
       for (Outputs.Step<R> step : out.after()) {
         ctx.phase(step.name());
@@ -103,21 +102,25 @@ public final class JobRunner {
 
   /**
    * Checks every output against its declaration first (so schema drift fails the run before any
-   * write), stores the artifacts, then writes the tables in declaration order.
+   * write), stores the artifacts, then writes the tables in the order of {@code tables}, the job's
+   * own tables.
    */
-  static void write(RunContext ctx, Outputs<?> out) {
+  static void write(RunContext ctx, Outputs<?> out, List<Table> tables) {
     List<Outputs.Write> writes = new ArrayList<>(out.writes());
-    writes.sort(Comparator.comparingInt(w -> Tables.order(w.table())));
-    List<Dataset<Row>> conformed = new ArrayList<>();
     for (Outputs.Write w : writes) {
-      if (!w.table().producer().equals(ctx.job())) {
+      if (indexOf(tables, w.table()) < 0) {
         throw new IllegalStateException(
             ctx.job()
                 + " may not write "
                 + w.table()
-                + ": it is declared as written by "
-                + w.table().producer());
+                + ": it is not one of its tables (declared as written by "
+                + w.table().producer()
+                + ")");
       }
+    }
+    writes.sort(Comparator.comparingInt(w -> indexOf(tables, w.table())));
+    List<Dataset<Row>> conformed = new ArrayList<>();
+    for (Outputs.Write w : writes) {
       conformed.add(w.table().conform(w.rows()));
     }
     for (Outputs.Artifact a : out.artifacts()) {
@@ -131,5 +134,15 @@ public final class JobRunner {
       ctx.lake().write(t, conformed.get(i), writes.get(i).partition());
       ctx.committed(t.toString());
     }
+  }
+
+  /** The place of {@code table} (by id: a slot's concrete declaration counts) in {@code tables}. */
+  private static int indexOf(List<Table> tables, Table table) {
+    for (int i = 0; i < tables.size(); i++) {
+      if (tables.get(i).id().equals(table.id())) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

@@ -10,8 +10,8 @@ import org.apache.spark.sql.Row;
 /**
  * What a job's computation hands to the runner: its typed result, the rows to write per declared
  * table, and artifacts other than tables (a saved model) to store before the tables that refer to
- * them. The runner writes tables in the fixed order of {@link io.crmlake.common.lake.Tables#ALL},
- * one Delta commit each.
+ * them. The runner writes tables in the order the job declares them ({@link Job#outputs}), one
+ * Delta commit each.
  */
 public record Outputs<R extends JobResult>(
     R result, List<Write> writes, List<Artifact> artifacts, List<Step<R>> after) {

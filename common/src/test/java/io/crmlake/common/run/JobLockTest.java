@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.run.JobRunnerTest.Result;
 import io.crmlake.common.testing.SparkTestBase;
 import java.nio.file.Files;
@@ -102,7 +101,8 @@ class JobLockTest extends SparkTestBase {
       assertFalse(Files.exists(lockFile(lake, "segments")), "and released it");
     }
     assertFalse(Files.exists(file), "released on close");
-    assertEquals(0L, lake.read(Tables.JOB_RUNS).where("job = 'clv'").count(), "nothing recorded");
+    assertEquals(
+        0L, lake.read(JobRunLog.JOB_RUNS).where("job = 'clv'").count(), "nothing recorded");
   }
 
   @Test
@@ -117,7 +117,7 @@ class JobLockTest extends SparkTestBase {
     JobRunner.run(lake, config, noop("clv", seen, file));
     assertTrue(seen.get());
     assertFalse(Files.exists(file));
-    List<Row> runs = lake.read(Tables.JOB_RUNS).orderBy("started_at").collectAsList();
+    List<Row> runs = lake.read(JobRunLog.JOB_RUNS).orderBy("started_at").collectAsList();
     assertEquals(2, runs.size());
     Row killed = runs.get(0);
     assertEquals("clv-killed", killed.getAs("run_id"));
@@ -132,8 +132,8 @@ class JobLockTest extends SparkTestBase {
     String recorded = runs.get(1).getAs("run_id");
     plant(file, recorded, host(), deadPid(), Instant.now().minusSeconds(5), true);
     JobRunner.run(lake, config, noop("clv", seen, file));
-    assertEquals(3L, lake.read(Tables.JOB_RUNS).count());
-    assertEquals(1L, lake.read(Tables.JOB_RUNS).where("status = 'INTERRUPTED'").count());
+    assertEquals(3L, lake.read(JobRunLog.JOB_RUNS).count());
+    assertEquals(1L, lake.read(JobRunLog.JOB_RUNS).where("status = 'INTERRUPTED'").count());
   }
 
   @Test
@@ -153,7 +153,7 @@ class JobLockTest extends SparkTestBase {
     JobRunner.run(lake, config, noop("clv", new AtomicReference<>(), file));
     assertEquals(
         "INTERRUPTED",
-        lake.read(Tables.JOB_RUNS).where("run_id = 'clv-elsewhere'").first().getAs("status"));
+        lake.read(JobRunLog.JOB_RUNS).where("run_id = 'clv-elsewhere'").first().getAs("status"));
   }
 
   @Test
@@ -189,6 +189,6 @@ class JobLockTest extends SparkTestBase {
                     })));
     assertTrue(during.get().contains("last heartbeat 0 s ago"), during.get());
     assertFalse(Files.exists(file), "a failed run releases its lock");
-    assertEquals("FAILED", lake.read(Tables.JOB_RUNS).first().getAs("status"));
+    assertEquals("FAILED", lake.read(JobRunLog.JOB_RUNS).first().getAs("status"));
   }
 }

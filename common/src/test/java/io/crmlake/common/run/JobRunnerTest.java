@@ -2,6 +2,10 @@ package io.crmlake.common.run;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.types.DataTypes.DateType;
+import static org.apache.spark.sql.types.DataTypes.DoubleType;
+import static org.apache.spark.sql.types.DataTypes.LongType;
+import static org.apache.spark.sql.types.DataTypes.StringType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
-import io.crmlake.common.lake.Tables;
 import io.crmlake.common.spark.ShufflePartitions;
 import io.crmlake.common.testing.SparkTestBase;
 import io.delta.tables.DeltaTable;
@@ -29,13 +32,56 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job contract on tiny jobs that produce tables declared for the clv job: the runner writes
- * only after the computation succeeded, tags every commit with the run id, records the run with its
- * typed result and phase timings, applies the declared comments, and restores the caller's job
- * group.
+ * The job contract on tiny jobs of a test job "scorer" that declares its own tables, as every job
+ * does: the runner writes only after the computation succeeded, in the job's declared order, tags
+ * every commit with the run id, records the run with its typed result and phase timings, applies
+ * the declared comments, and restores the caller's job group.
  */
 class JobRunnerTest extends SparkTestBase {
   @TempDir Path dir;
+
+  /** The scorer's input: never written here, so 0 bytes. */
+  static final Table LINES =
+      Table.builder("silver", "lines", "loader")
+          .comment("Input lines.")
+          .insertNew("line_id")
+          .column("line_id", StringType, "Line id.")
+          .build();
+
+  /** One row per run and group: a check of the run's scores. */
+  static final Table CHECKS =
+      Table.builder("gold", "checks", "scorer")
+          .comment("Checks of the scores.")
+          .overwrite()
+          .column("model_version", StringType, "The run.")
+          .column("as_of_date", DateType, "Date scored.")
+          .column("group", StringType, "Customer group.")
+          .column("customers", LongType, "Customers in the group.")
+          .column("mae", DoubleType, "Mean absolute error.")
+          .build();
+
+  /** The scorer's fits; written after the checks. */
+  static final Table FITS =
+      Table.builder("gold", "fits", "scorer")
+          .comment("Fits.")
+          .append()
+          .column("model_version", StringType, "The run.")
+          .column("model", StringType, "The model fitted.")
+          .build();
+
+  /** Scores per customer and as-of date. */
+  static final Table SCORES =
+      Table.builder("gold", "scores", "scorer")
+          .comment("Scores per customer and as-of date.")
+          .replacePartition("as_of_date")
+          .column("customer_id", StringType, "Customer id.")
+          .column("as_of_date", DateType, "Date scored.")
+          .column("score", DoubleType, "The score.")
+          .column("model_version", StringType, "The run that scored.")
+          .build();
+
+  /** The scorer's tables in write order. */
+  static final List<Table> SCORER_TABLES = List.of(SCORES, CHECKS, FITS);
 
   /** A typed result: two counts and one figure, which must reach ops.job_runs.metrics. */
   record Result(long inputRows, long outputRows, double meanScore, Optional<String> note)
@@ -49,27 +95,25 @@ class JobRunnerTest extends SparkTestBase {
       }
 
       @Override
+      public List<Table> outputs() {
+        return name.equals("scorer") ? SCORER_TABLES : List.of();
+      }
+
+      @Override
+      public Optional<Table> mainInput() {
+        return Optional.of(LINES);
+      }
+
+      @Override
       public Outputs<Result> compute(RunContext ctx) {
         return compute.apply(ctx);
       }
     };
   }
 
-  static Dataset<Row> validationRows(Lake lake, String version, long customers) {
-    Row r =
-        RowFactory.create(
-            version,
-            Date.valueOf("2024-01-01"),
-            Date.valueOf("2024-06-30"),
-            26.0,
-            "all",
-            customers,
-            1.0,
-            2.0,
-            0.5,
-            0.6,
-            0.1);
-    return lake.spark().createDataFrame(List.of(r), Tables.CLV_VALIDATION.schema());
+  static Dataset<Row> checkRows(Lake lake, String version, long customers) {
+    Row r = RowFactory.create(version, Date.valueOf("2024-06-30"), "all", customers, 0.1);
+    return lake.spark().createDataFrame(List.of(r), CHECKS.schema());
   }
 
   @Test
@@ -83,18 +127,18 @@ class JobRunnerTest extends SparkTestBase {
             lake,
             config,
             job(
-                "clv",
+                "scorer",
                 ctx -> {
                   ctx.phase("compute");
                   groups.add(spark.sparkContext().getLocalProperty("spark.jobGroup.id"));
-                  Dataset<Row> rows = ctx.persist(validationRows(lake, ctx.version(), 3));
+                  Dataset<Row> rows = ctx.persist(checkRows(lake, ctx.version(), 3));
                   rows.count();
                   return Outputs.of(new Result(3, 1, 0.25, Optional.empty()))
-                      .write(Tables.CLV_VALIDATION, rows)
+                      .write(CHECKS, rows)
                       .build();
                 }));
     assertEquals(new Result(3, 1, 0.25, Optional.empty()), r);
-    assertEquals(List.of("clv: compute"), groups);
+    assertEquals(List.of("scorer: compute"), groups);
     assertEquals(
         "caller",
         spark.sparkContext().getLocalProperty("spark.jobGroup.id"),
@@ -102,27 +146,26 @@ class JobRunnerTest extends SparkTestBase {
     assertTrue(spark.conf().getOption(JobRunner.COMMIT_METADATA).isEmpty(), "metadata unset");
     assertTrue(spark.sharedState().cacheManager().isEmpty(), "the run's caches are released");
 
-    Row run = lake.read(Tables.JOB_RUNS).first();
+    Row run = lake.read(JobRunLog.JOB_RUNS).first();
     String runId = run.getAs("run_id");
-    assertTrue(runId.startsWith("clv-"), runId);
+    assertTrue(runId.startsWith("scorer-"), runId);
     assertEquals("SUCCEEDED", run.getAs("status"));
     assertEquals(3L, (long) run.<Long>getAs("input_rows"));
     Map<String, String> metrics = run.getJavaMap(run.fieldIndex("metrics"));
     assertEquals(Map.of("mean_score", "0.25"), metrics, "typed fields, snake case, empty left out");
     Map<String, Long> phaseMs = run.getJavaMap(run.fieldIndex("phase_ms"));
     assertTrue(phaseMs.containsKey("compute"), phaseMs.toString());
-    assertTrue(phaseMs.containsKey("write gold.clv_validation"), phaseMs.toString());
+    assertTrue(phaseMs.containsKey("write gold.checks"), phaseMs.toString());
 
     // Every commit of the run, the run log's too, carries the run id.
-    for (Table t : List.of(Tables.CLV_VALIDATION, Tables.JOB_RUNS)) {
+    for (Table t : List.of(CHECKS, JobRunLog.JOB_RUNS)) {
       for (Row h : DeltaTable.forPath(spark, lake.path(t)).history().collectAsList()) {
         assertEquals(runId, h.getAs("userMetadata"), t + " version " + h.getAs("version"));
       }
     }
     // The run's version is its id without the job name.
     assertEquals(
-        runId.substring("clv-".length()),
-        lake.read(Tables.CLV_VALIDATION).first().getAs("model_version"));
+        runId.substring("scorer-".length()), lake.read(CHECKS).first().getAs("model_version"));
   }
 
   /**
@@ -138,7 +181,7 @@ class JobRunnerTest extends SparkTestBase {
     List<String> seen = new ArrayList<>();
     Job<Result> sized =
         job(
-            "clv",
+            "scorer",
             ctx -> {
               seen.add(ctx.spark().conf().get(ShufflePartitions.KEY));
               ctx.addInputBytes(40_000_000L);
@@ -164,7 +207,7 @@ class JobRunnerTest extends SparkTestBase {
 
   @Test
   void aFailedComputationWritesNothingAndIsRecorded() {
-    CrmlakeConfig config = config(dir, "run.fail-at-phase=clv:validate");
+    CrmlakeConfig config = config(dir, "run.fail-at-phase=scorer:validate");
     Lake lake = lake(config);
     List<String> order = new ArrayList<>();
     RunContext.InjectedFailure e =
@@ -175,20 +218,20 @@ class JobRunnerTest extends SparkTestBase {
                     lake,
                     config,
                     job(
-                        "clv",
+                        "scorer",
                         ctx -> {
                           ctx.phase("compute");
                           order.add("computed");
                           ctx.phase("validate results");
                           order.add("validated");
                           return Outputs.of(new Result(1, 1, 0, Optional.empty()))
-                              .write(Tables.CLV_VALIDATION, validationRows(lake, "v", 1))
+                              .write(CHECKS, checkRows(lake, "v", 1))
                               .build();
                         })));
-    assertTrue(e.getMessage().contains("run.fail-at-phase = clv:validate"), e.getMessage());
+    assertTrue(e.getMessage().contains("run.fail-at-phase = scorer:validate"), e.getMessage());
     assertEquals(List.of("computed"), order, "the run stops at the start of the phase");
-    assertFalse(lake.exists(Tables.CLV_VALIDATION), "nothing written");
-    Row run = lake.read(Tables.JOB_RUNS).first();
+    assertFalse(lake.exists(CHECKS), "nothing written");
+    Row run = lake.read(JobRunLog.JOB_RUNS).first();
     assertEquals("FAILED", run.getAs("status"));
     assertTrue(run.<String>getAs("error_message").contains("validate results"));
     assertNull(run.getAs("output_rows"));
@@ -206,27 +249,26 @@ class JobRunnerTest extends SparkTestBase {
                     lake,
                     config,
                     job(
-                        "clv",
+                        "scorer",
                         ctx ->
                             Outputs.of(new Result(1, 1, 0, Optional.empty()))
-                                // gold.clv_validation is correct and comes first in write order;
-                                .write(Tables.CLV_VALIDATION, validationRows(lake, "v", 1))
-                                // gold.clv_models gets rows of another shape.
+                                // gold.checks is correct and comes first in write order;
+                                .write(CHECKS, checkRows(lake, "v", 1))
+                                // gold.fits gets rows of another shape.
                                 .write(
-                                    Tables.CLV_MODELS,
-                                    validationRows(lake, "v", 1).withColumnRenamed("mae", "error"))
+                                    FITS, checkRows(lake, "v", 1).withColumnRenamed("mae", "error"))
                                 .build())));
-    assertTrue(e.getMessage().contains("gold.clv_models"), e.getMessage());
+    assertTrue(e.getMessage().contains("gold.fits"), e.getMessage());
     assertTrue(e.getMessage().contains("column model is missing"), e.getMessage());
     assertTrue(e.getMessage().contains("column error is not declared"), e.getMessage());
-    assertFalse(lake.exists(Tables.CLV_VALIDATION), "no table written when any output drifts");
-    assertFalse(lake.exists(Tables.CLV_MODELS));
+    assertFalse(lake.exists(CHECKS), "no table written when any output drifts");
+    assertFalse(lake.exists(FITS));
   }
 
   @Test
   void aTypeChangeIsDrift() {
-    var declared = Tables.CLV_VALIDATION.schema();
-    var retyped = validationRows(lake(config(dir)), "v", 1).selectExpr("*", "1 as extra");
+    var declared = CHECKS.schema();
+    var retyped = checkRows(lake(config(dir)), "v", 1).selectExpr("*", "1 as extra");
     List<String> problems =
         Table.differences(
             declared,
@@ -237,7 +279,7 @@ class JobRunnerTest extends SparkTestBase {
   }
 
   @Test
-  void aJobMayWriteOnlyTheTablesItProduces() {
+  void aJobMayWriteOnlyItsOwnTables() {
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
     IllegalStateException e =
@@ -251,52 +293,46 @@ class JobRunnerTest extends SparkTestBase {
                         "baskets",
                         ctx ->
                             Outputs.of(new Result(1, 1, 0, Optional.empty()))
-                                .write(Tables.CLV_VALIDATION, validationRows(lake, "v", 1))
+                                .write(CHECKS, checkRows(lake, "v", 1))
                                 .build())));
-    assertTrue(e.getMessage().contains("declared as written by clv"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "baskets may not write gold.checks: it is not one of its tables (declared as"
+                    + " written by scorer)"),
+        e.getMessage());
   }
 
   @Test
   void tablesGetTheDeclaredCommentsAndPartitionsAreReplaced() {
     CrmlakeConfig config = config(dir);
     Lake lake = lake(config);
-    Dataset<Row> clv =
+    Dataset<Row> scores =
         spark
             .range(3)
             .selectExpr(
                 "cast(id as string) as customer_id",
-                "date'2024-06-30' as observation_end",
-                "date'2024-01-01' as first_purchase_date",
-                "date'2024-06-01' as last_purchase_date",
-                "1.0D as frequency",
-                "2.0D as recency",
-                "3.0D as t",
-                "cast(null as double) as monetary_value",
-                "0.5D as p_alive",
-                "1.5D as expected_purchases",
-                "20.0D as expected_avg_order_value",
-                "30.0D as clv",
-                "52.0D as horizon",
-                "'week' as time_unit",
+                "date'2024-06-30' as as_of_date",
+                "0.5D as score",
                 "'v' as model_version");
     for (int run = 0; run < 2; run++) {
       JobRunner.run(
           lake,
           config,
           job(
-              "clv",
+              "scorer",
               ctx ->
                   Outputs.of(new Result(3, 3, 0, Optional.empty()))
-                      .replace(Tables.CLV, Date.valueOf("2024-06-30"), clv)
+                      .replace(SCORES, Date.valueOf("2024-06-30"), scores)
                       .build()));
     }
-    assertEquals(3, lake.read(Tables.CLV).count(), "the partition is replaced, not added to");
-    DeltaTable delta = DeltaTable.forPath(spark, lake.path(Tables.CLV));
+    assertEquals(3, lake.read(SCORES).count(), "the partition is replaced, not added to");
+    DeltaTable delta = DeltaTable.forPath(spark, lake.path(SCORES));
     Row detail = delta.detail().first();
-    assertEquals(Tables.CLV.comment(), detail.getAs("description"));
-    assertEquals(List.of("observation_end"), detail.getList(detail.fieldIndex("partitionColumns")));
+    assertEquals(SCORES.comment(), detail.getAs("description"));
+    assertEquals(List.of("as_of_date"), detail.getList(detail.fieldIndex("partitionColumns")));
     var schema = delta.toDF().schema();
-    for (var f : Tables.CLV.schema().fields()) {
+    for (var f : SCORES.schema().fields()) {
       assertEquals(Table.commentOf(f), Table.commentOf(schema.apply(f.name())), f.name());
     }
     List<String> operations =
@@ -316,11 +352,23 @@ class JobRunnerTest extends SparkTestBase {
   void aMissingInputNamesTheJobToRun() {
     Lake lake = lake(config(dir));
     Lake.MissingTableException e =
-        assertThrows(Lake.MissingTableException.class, () -> lake.read(Tables.CUSTOMER_FEATURES));
+        assertThrows(Lake.MissingTableException.class, () -> lake.read(SCORES));
     assertTrue(
-        e.getMessage()
-            .startsWith(
-                "gold.customer_features does not exist yet: run `bin/crmlake segments` first"),
+        e.getMessage().startsWith("gold.scores does not exist yet: run `bin/crmlake scorer` first"),
+        e.getMessage());
+    e = assertThrows(Lake.MissingTableException.class, () -> lake.read(JobRunLog.JOB_RUNS));
+    assertTrue(
+        e.getMessage().startsWith("ops.job_runs does not exist yet: run any job first"),
+        e.getMessage());
+    Table tool =
+        Table.tool("ops", "timings", "bench/run")
+            .comment("Timings.")
+            .append()
+            .column("seconds", DoubleType, "Seconds.")
+            .build();
+    e = assertThrows(Lake.MissingTableException.class, () -> lake.read(tool));
+    assertTrue(
+        e.getMessage().startsWith("ops.timings does not exist yet: run `bench/run` first"),
         e.getMessage());
   }
 
@@ -331,7 +379,7 @@ class JobRunnerTest extends SparkTestBase {
   @Test
   void materializeKeepsPartitionsAndOrderAndDropsTheLineage() {
     CrmlakeConfig config = config(dir);
-    RunContext ctx = new RunContext(lake(config), "clv", config);
+    RunContext ctx = new RunContext(lake(config), "scorer", config);
     Dataset<Row> computed =
         spark
             .range(5000)
