@@ -53,7 +53,10 @@ public final class CommonOptions {
     return !p.isAbsolute() && java.nio.file.Files.exists(p) ? p.toAbsolutePath().toString() : file;
   }
 
-  /** Loads and validates the effective configuration, and logs it (secrets masked). */
+  /**
+   * Loads and validates the effective configuration. Logs its file, hash and the settings that
+   * differ from the defaults at INFO, the whole of it at DEBUG (secrets masked).
+   */
   CrmlakeConfig load(List<String> commandSets) {
     List<String> all = new ArrayList<>(commandSets);
     all.addAll(sets);
@@ -61,7 +64,14 @@ public final class CommonOptions {
       all.add("lake.root=" + lake);
     }
     CrmlakeConfig config = CrmlakeConfig.load(localFirst(conf), home(), all);
-    LOG.info("configuration {} (hash {}):\n{}", conf, config.hash(), config.describe());
+    LOG.info(
+        "configuration {} (hash {}), changed from the defaults: {}",
+        conf,
+        config.hash(),
+        config.changes().entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(java.util.stream.Collectors.joining(", ")));
+    LOG.debug("effective configuration:\n{}", config.describe());
     return config;
   }
 }

@@ -94,6 +94,17 @@ class CliTest extends SparkTestBase {
             && cluster.err().contains("bin/spark-submit"),
         cluster.err());
 
+    // A typo is an error, not a silently ignored setting.
+    Cli.Result typo =
+        Cli.run("baskets", "--lake", dir.toString(), "--set", "baskets.min-suport=0.1");
+    assertEquals(2, typo.code(), typo.err());
+    assertTrue(
+        typo.err()
+            .contains(
+                "unknown setting baskets.min-suport (--set baskets.min-suport=0.1): did you mean"
+                    + " baskets.min-support?"),
+        typo.err());
+
     Cli.Result badFile = Cli.run("tables", "--conf", dir.resolve("missing.conf").toString());
     assertEquals(2, badFile.code());
     assertTrue(badFile.err().contains("missing.conf"), badFile.err());
@@ -188,7 +199,9 @@ class CliTest extends SparkTestBase {
         ChildJvm.start(
             dir,
             "child",
-            java.util.Map.of("CONFIG_FORCE_lake_root", dir.toString()),
+            // SPARK_LOCAL_IP as bin/crmlake sets it (else Spark warns about the host's address).
+            java.util.Map.of(
+                "CONFIG_FORCE_lake_root", dir.toString(), "SPARK_LOCAL_IP", "127.0.0.1"),
             List.of(
                 "sql",
                 "--set",
@@ -201,6 +214,19 @@ class CliTest extends SparkTestBase {
     assertEquals(0, child.waitFor(java.time.Duration.ofMinutes(3)), child.err());
     String out = child.out();
     assertEquals(List.of("n", "6919"), out.lines().toList());
+    // A quiet terminal with the shipped log settings: the configuration as one line of what
+    // differs from the defaults (the whole of it only at DEBUG), the session, and no warning.
+    List<String> log = child.err().lines().toList();
+    assertTrue(log.size() <= 3, child.err());
+    assertTrue(log.stream().noneMatch(l -> l.contains(" WARN ")), child.err());
+    assertTrue(
+        log.stream()
+            .anyMatch(
+                l ->
+                    l.contains("changed from the defaults: ")
+                        && l.contains("lake.root=" + dir)
+                        && l.contains("spark.master=local[1]")),
+        child.err());
     // And this process still works on the same lake afterwards.
     assertEquals(6919L, spark.sql("SELECT count(*) FROM silver.transactions").first().getLong(0));
     assertTrue(new File(dir.toFile(), "ops/job_runs/_delta_log").isDirectory());

@@ -46,13 +46,24 @@ public final class ConfigLoader {
    * @param sets {@code key=value} overrides, in order
    */
   public static Config load(String confFile, Path home, List<String> sets) {
+    return load(confFile, home, sets, true);
+  }
+
+  /**
+   * As {@link #load(String, Path, List)}; {@code checkKeys = false} takes keys the defaults do not
+   * declare (for tests of the typed getters on keys of their own).
+   */
+  static Config load(String confFile, Path home, List<String> sets, boolean checkKeys) {
     Config defaults = ConfigFactory.parseResources(ConfigLoader.class, "/" + DEFAULTS_RESOURCE);
     if (defaults.isEmpty()) {
       throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
     }
+    DeclaredKeys declared = checkKeys ? new DeclaredKeys(defaults) : DeclaredKeys.ANY;
     Config file = confFile == null ? ConfigFactory.empty() : parseLocation(confFile, home);
+    declared.check(file, (key, value) -> "config file " + confFile + lineOf(value));
     Config env = ConfigFactory.systemEnvironmentOverrides();
-    Config overrides = parseSets(sets);
+    declared.check(env, (key, value) -> "environment variable " + environmentVariable(key));
+    Config overrides = parseSets(sets, declared);
     try {
       return overrides.withFallback(env).withFallback(file).withFallback(defaults).resolve();
     } catch (ConfigException e) {
@@ -90,7 +101,17 @@ public final class ConfigLoader {
     }
   }
 
-  private static Config parseSets(List<String> sets) {
+  private static String lineOf(ConfigValue value) {
+    int line = value.origin().lineNumber();
+    return line > 0 ? ", line " + line : "";
+  }
+
+  /** The variable that sets {@code key}: Typesafe Config's CONFIG_FORCE_ naming, reversed. */
+  static String environmentVariable(String key) {
+    return "CONFIG_FORCE_" + key.replace("_", "___").replace("-", "__").replace('.', '_');
+  }
+
+  private static Config parseSets(List<String> sets, DeclaredKeys declared) {
     Config result = ConfigFactory.empty();
     for (String set : sets == null ? List.<String>of() : sets) {
       int eq = set.indexOf('=');
@@ -106,12 +127,48 @@ public final class ConfigLoader {
         } else {
           parsed = ConfigValueFactory.fromAnyRef(value, "--set " + key);
         }
+        declared.check(
+            ConfigFactory.empty().withValue(key, parsed),
+            (k, v) -> "--set " + key + "=" + (SECRET.matcher(key).matches() ? "******" : value));
         result = result.withValue(key, parsed);
       } catch (ConfigException e) {
         throw new ConfigError("--set " + set + ": " + e.getMessage(), e);
       }
     }
     return result;
+  }
+
+  /**
+   * The settings of {@code config} whose values differ from the defaults (with the defaults'
+   * substitutions resolved against {@code config}, so {@code lake.landing} follows {@code
+   * lake.root} and is not listed), as {@code key → value} sorted by key, secrets masked.
+   */
+  public static Map<String, String> changes(Config config) {
+    Config defaults =
+        ConfigFactory.parseResources(ConfigLoader.class, "/" + DEFAULTS_RESOURCE)
+            .resolveWith(config);
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : config.entrySet()) {
+      String key = e.getKey();
+      if (defaults.hasPath(key) && same(e.getValue(), defaults.getValue(key))) {
+        continue;
+      }
+      out.put(key, SECRET.matcher(key).matches() ? "******" : text(e.getValue()));
+    }
+    return out;
+  }
+
+  /** Equal values, a number or boolean given as text (--set) equal to the number itself. */
+  private static boolean same(ConfigValue a, ConfigValue b) {
+    return text(a).equals(text(b));
+  }
+
+  /** A scalar as its text, anything else as concise JSON. */
+  private static String text(ConfigValue v) {
+    Object u = v.unwrapped();
+    return u instanceof String || u instanceof Number || u instanceof Boolean
+        ? String.valueOf(u)
+        : v.render(ConfigRenderOptions.concise());
   }
 
   /** The effective config as HOCON, secrets masked, for the start-of-run log. */

@@ -96,6 +96,11 @@ public record CrmlakeConfig(
     return new CrmlakeConfig(home, raw, lake, spark, run);
   }
 
+  /** The settings that differ from the defaults, {@code key → value}, secrets masked. */
+  public Map<String, String> changes() {
+    return ConfigLoader.changes(raw);
+  }
+
   /** The effective config, secrets masked, for logs. */
   public String describe() {
     return ConfigLoader.renderMasked(raw);

@@ -109,6 +109,31 @@ public final class Settings {
     return config.hasPath(key);
   }
 
+  /**
+   * Fails when this view (an element of a list, a scheme) has a key other than {@code allowed}: a
+   * misspelt key would otherwise be ignored. The error names the full key, where it was set and the
+   * closest allowed key.
+   */
+  public void onlyKeys(java.util.Collection<String> allowed) {
+    for (String k : keys()) {
+      if (allowed.contains(k)) {
+        continue;
+      }
+      org.apache.commons.text.similarity.LevenshteinDistance d =
+          org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
+      String closest =
+          allowed.stream().min(java.util.Comparator.comparingInt(a -> d.apply(k, a))).orElse(null);
+      throw new ConfigError(
+          "unknown setting "
+              + key(k)
+              + origin(config.root().get(k)).map(o -> " (" + o + ")").orElse("")
+              + ": "
+              + (closest == null ? "" : "did you mean " + key(closest) + "? ")
+              + "the keys here are "
+              + new TreeSet<>(allowed));
+    }
+  }
+
   public String string(String key) {
     return wrap(key, "a string", () -> config.getString(key));
   }

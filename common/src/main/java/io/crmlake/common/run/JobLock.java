@@ -109,64 +109,104 @@ public final class JobLock implements AutoCloseable {
         }
         Optional<Holder> other = read(fs, path);
         if (other.isEmpty()) {
-          // Released (or still being written) since we tried: try again, briefly. A lock file
-          // that stays unreadable (its writer died mid-write) is stale once it is older than the
-          // timeout.
-          if (unreadableAndOld(fs, path, timeout)) {
-            LOG.warn("removing the unreadable lock {} of {}: older than {}", path, job, timeout);
-            fs.delete(path, false);
-            continue;
-          }
-          if (attempt >= 20) {
-            throw new JobLockedException(
-                job
-                    + " is locked by "
-                    + path
-                    + ", which cannot be read; delete it if no run of "
-                    + job
-                    + " is running");
-          }
-          sleep(Duration.ofMillis(250));
+          awaitReadable(fs, path, job, timeout, attempt);
           continue;
         }
-        Holder h = other.get();
-        Duration age = Duration.between(h.heartbeat(), now);
-        boolean here = h.host().equals(host());
-        // A run of this JVM that ended without deleting its lock (the lake was read-only then).
-        boolean ended = here && h.pid() == me.pid() && !HELD.contains(h.runId());
-        boolean dead = ended || (here && ProcessHandle.of(h.pid()).isEmpty());
-        Duration missed = every.multipliedBy(2);
-        if (dead && !ended && age.compareTo(missed) < 0 && attempt < 60) {
-          // Its process is gone; wait until two heartbeats are missed (a process in another
-          // container of the same host may not be visible to us).
-          sleep(missed.minus(age).plusMillis(100));
+        Standing holder = Standing.of(other.get(), me, every, now);
+        if (holder.mayStillBeat() && attempt < 60) {
+          sleep(holder.untilTwoBeatsMissed());
           continue;
         }
-        if (!dead && age.compareTo(timeout) < 0) {
+        if (holder.alive(timeout)) {
           throw new JobLockedException(
               String.format(
                   "another run of %s holds its lock in this lake: %s. It is released when that run"
                       + " ends, or taken over %d s after its last heartbeat (run.lock-timeout)."
                       + " Lock file: %s",
-                  job, h.describe(now), timeout.toSeconds(), path));
+                  job, holder.holder().describe(now), timeout.toSeconds(), path));
         }
         if (attempt >= 5) {
           throw new JobLockedException("cannot take over the stale lock " + path + " of " + job);
         }
-        // Stale: remove it if it still says the same, then try to create ours again.
-        if (read(fs, path).equals(other)) {
-          LOG.warn(
-              "taking over the lock of {}: its holder is gone ({}) — {}",
-              job,
-              dead ? "its process ended" : "no heartbeat for " + age.toSeconds() + " s",
-              h.describe(now));
-          fs.delete(path, false);
+        if (removeIfUnchanged(fs, path, other, job, holder, now)) {
           replaced = other;
         }
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot take the lock " + path + " of " + job + ": " + e, e);
     }
+  }
+
+  /**
+   * What is known of the lock's holder: how long since its heartbeat, whether its process is gone
+   * (on this host), or whether it is a run of this very JVM that ended without deleting its lock
+   * (the lake was read-only then).
+   */
+  private record Standing(
+      Holder holder, Duration age, boolean dead, boolean ended, Duration missed) {
+    static Standing of(Holder h, Holder me, Duration every, Instant now) {
+      boolean here = h.host().equals(me.host());
+      boolean ended = here && h.pid() == me.pid() && !HELD.contains(h.runId());
+      boolean dead = ended || (here && ProcessHandle.of(h.pid()).isEmpty());
+      return new Standing(
+          h, Duration.between(h.heartbeat(), now), dead, ended, every.multipliedBy(2));
+    }
+
+    /**
+     * Its process is gone, but wait until two heartbeats are missed: a process in another container
+     * of the same host may not be visible to us.
+     */
+    boolean mayStillBeat() {
+      return dead && !ended && age.compareTo(missed) < 0;
+    }
+
+    Duration untilTwoBeatsMissed() {
+      return missed.minus(age).plusMillis(100);
+    }
+
+    boolean alive(Duration timeout) {
+      return !dead && age.compareTo(timeout) < 0;
+    }
+  }
+
+  /**
+   * The lock file exists but cannot be read: released (or still being written) since we tried, so
+   * the caller tries again, briefly. A lock file that stays unreadable (its writer died mid-write)
+   * is stale once it is older than the timeout, and removed.
+   */
+  private static void awaitReadable(
+      FileSystem fs, Path path, String job, Duration timeout, int attempt) throws IOException {
+    if (unreadableAndOld(fs, path, timeout)) {
+      LOG.warn("removing the unreadable lock {} of {}: older than {}", path, job, timeout);
+      fs.delete(path, false);
+      return;
+    }
+    if (attempt >= 20) {
+      throw new JobLockedException(
+          job
+              + " is locked by "
+              + path
+              + ", which cannot be read; delete it if no run of "
+              + job
+              + " is running");
+    }
+    sleep(Duration.ofMillis(250));
+  }
+
+  /** A stale lock is removed if it still says the same; true when this call removed it. */
+  private static boolean removeIfUnchanged(
+      FileSystem fs, Path path, Optional<Holder> seen, String job, Standing holder, Instant now)
+      throws IOException {
+    if (!read(fs, path).equals(seen)) {
+      return false;
+    }
+    LOG.warn(
+        "taking over the lock of {}: its holder is gone ({}) — {}",
+        job,
+        holder.dead() ? "its process ended" : "no heartbeat for " + holder.age().toSeconds() + " s",
+        holder.holder().describe(now));
+    fs.delete(path, false);
+    return true;
   }
 
   private static boolean unreadableAndOld(FileSystem fs, Path path, Duration timeout)

@@ -147,7 +147,10 @@ public final class RunContext {
     return lake.spark();
   }
 
-  /** Starts a named phase: ends the previous one, sets the Spark job group and logs the phase. */
+  /**
+   * Starts a named phase: ends the previous one, sets the Spark job group and logs the phase (one
+   * INFO line; its time at DEBUG, and all phases' times in the run's last line).
+   */
   public void phase(String name) {
     endPhase();
     phase = name;
@@ -164,7 +167,7 @@ public final class RunContext {
     if (phase != null) {
       long ms = (System.nanoTime() - phaseStart) / 1_000_000;
       phaseMillis.merge(phase, ms, Long::sum);
-      LOG.info("[{}] {}: {} ms", job, phase, ms);
+      LOG.debug("[{}] {}: {} ms", job, phase, ms);
       phase = null;
     }
   }

@@ -26,6 +26,9 @@ public final class SparkSessions {
   /** Delta's setting: the partitions a table's log is read in. */
   static final String SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions";
 
+  /** Spark's setting: the most fields of a plan node it describes before truncating. */
+  static final String MAX_TO_STRING_FIELDS = "spark.sql.debug.maxToStringFields";
+
   private SparkSessions() {}
 
   /**
@@ -65,6 +68,10 @@ public final class SparkSessions {
     return master;
   }
 
+  /**
+   * A session for {@code job}: Delta, UTC, the catalog, the config's Spark settings (unless
+   * spark-submit set them) and crmlake's defaults for local masters; the lake's tables registered.
+   */
   public static SparkSession create(CrmlakeConfig config, String job) {
     SparkConf submitted = new SparkConf(); // what spark-submit or -Dspark.* already set
     SparkSession.Builder builder =
@@ -78,44 +85,21 @@ public final class SparkSessions {
     if (!submitted.contains("spark.master")) {
       config.spark().master().ifPresent(master -> builder.master(checkLocal(master, config)));
     }
-    if (config.lake().catalog() == CatalogType.HIVE) {
-      builder.enableHiveSupport();
-    } else {
-      builder
-          .config("spark.sql.catalogImplementation", "in-memory")
-          .config("spark.sql.warehouse.dir", config.lake().root() + "/_catalog");
-    }
+    catalog(builder, config);
     for (Map.Entry<String, String> e : config.spark().conf().entrySet()) {
       if (!submitted.contains(e.getKey())) { // spark-submit --conf wins over the config file
         builder.config(e.getKey(), e.getValue());
       }
     }
-    // In local mode a fatal error in a task (a StackOverflowError) would exit the JVM with code 50;
-    // this makes it fail the job instead, so the run is logged and recorded (FatalErrors). And
-    // local files are created without a chmod process each (LocalFiles).
-    String master =
-        submitted.contains("spark.master")
-            ? submitted.get("spark.master")
-            : config.spark().master().orElse(null);
-    Map<String, String> local = new LinkedHashMap<>(FatalErrors.sparkConf(master));
-    local.putAll(LocalFiles.sparkConf(master));
-    local.forEach(
-        (k, v) -> {
-          if (!submitted.contains(k) && !config.spark().conf().containsKey(k)) {
-            builder.config(k, v);
-          }
-        });
+    defaults(submitted, config)
+        .forEach(
+            (k, v) -> {
+              if (!submitted.contains(k) && !config.spark().conf().containsKey(k)) {
+                builder.config(k, v);
+              }
+            });
     SparkSession spark = builder.getOrCreate();
-    // Delta reads a table's log in 50 tasks by default: most of the time of every first read of a
-    // small table on a laptop. There one task per core, up to Delta's 50, unless set. A cluster's
-    // cores are not known before its executors join: it keeps Delta's 50.
-    if (spark.sparkContext().isLocal() && !spark.conf().contains(SNAPSHOT_PARTITIONS)) {
-      spark
-          .conf()
-          .set(
-              SNAPSHOT_PARTITIONS,
-              Math.min(50, Math.max(1, spark.sparkContext().defaultParallelism())));
-    }
+    readDeltaLogsPerCore(spark);
     LOG.info(
         "Spark {} session {} on {} (catalog {}, lake {})",
         spark.version(),
@@ -127,5 +111,50 @@ public final class SparkSessions {
       new Lake(spark, config.lake()).registerAll(); // in hive mode the metastore has them
     }
     return spark;
+  }
+
+  /** The Hive metastore, or the lake's own folders as the catalog. */
+  private static void catalog(SparkSession.Builder builder, CrmlakeConfig config) {
+    if (config.lake().catalog() == CatalogType.HIVE) {
+      builder.enableHiveSupport();
+    } else {
+      builder
+          .config("spark.sql.catalogImplementation", "in-memory")
+          .config("spark.sql.warehouse.dir", config.lake().root() + "/_catalog");
+    }
+  }
+
+  /**
+   * crmlake's defaults, each applied unless spark-submit or the config sets it. In local mode a
+   * fatal error in a task (a StackOverflowError) would exit the JVM with code 50; this makes it
+   * fail the job instead, so the run is logged and recorded ({@link FatalErrors}); local files are
+   * created without a chmod process each ({@link LocalFiles}). Everywhere: plans are described with
+   * all their columns (the gold tables are wider than Spark's default of 25, which made Spark warn
+   * that it truncated a plan's description).
+   */
+  static Map<String, String> defaults(SparkConf submitted, CrmlakeConfig config) {
+    String master =
+        submitted.contains("spark.master")
+            ? submitted.get("spark.master")
+            : config.spark().master().orElse(null);
+    Map<String, String> defaults = new LinkedHashMap<>(FatalErrors.sparkConf(master));
+    defaults.putAll(LocalFiles.sparkConf(master));
+    defaults.put(MAX_TO_STRING_FIELDS, "200");
+    return defaults;
+  }
+
+  /**
+   * Delta reads a table's log in 50 tasks by default: most of the time of every first read of a
+   * small table on a laptop. There one task per core, up to Delta's 50, unless set. A cluster's
+   * cores are not known before its executors join: it keeps Delta's 50.
+   */
+  private static void readDeltaLogsPerCore(SparkSession spark) {
+    if (spark.sparkContext().isLocal() && !spark.conf().contains(SNAPSHOT_PARTITIONS)) {
+      spark
+          .conf()
+          .set(
+              SNAPSHOT_PARTITIONS,
+              Math.min(50, Math.max(1, spark.sparkContext().defaultParallelism())));
+    }
   }
 }

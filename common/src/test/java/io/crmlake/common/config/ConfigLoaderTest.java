@@ -61,7 +61,9 @@ class ConfigLoaderTest {
 
   @Test
   void rangeChecksNameKeyAndValue() {
-    Settings s = CrmlakeConfig.load(null, home, List.of("x.n=0", "x.f=1.5")).settings();
+    Settings s =
+        CrmlakeConfig.of(ConfigLoader.load(null, home, List.of("x.n=0", "x.f=1.5"), false), home)
+            .settings();
     ConfigError n = assertThrows(ConfigError.class, () -> s.intAtLeast("x.n", 1));
     assertEquals("x.n must be at least 1, cannot be: 0", n.getMessage());
     ConfigError f = assertThrows(ConfigError.class, () -> s.doubleIn("x.f", 0, 1));
@@ -111,15 +113,18 @@ class ConfigLoaderTest {
 
   @Test
   void secretsAreMaskedAndHashIgnoresThem() {
+    String secret = "spark.conf.\"spark.hadoop.fs.s3a.secret.key\"";
     CrmlakeConfig a =
-        CrmlakeConfig.load(null, home, List.of("serving.password=hunter2", "serving.user=crm"));
+        CrmlakeConfig.load(null, home, List.of(secret + "=hunter2", "publish.serving.user=crm"));
     CrmlakeConfig b =
-        CrmlakeConfig.load(null, home, List.of("serving.password=other", "serving.user=crm"));
+        CrmlakeConfig.load(null, home, List.of(secret + "=other", "publish.serving.user=crm"));
     assertFalse(a.describe().contains("hunter2"));
     assertTrue(a.describe().contains("crm"));
+    assertFalse(a.changes().toString().contains("hunter2"), a.changes().toString());
+    assertEquals("******", a.changes().get(secret));
     assertEquals(a.hash(), b.hash());
     CrmlakeConfig c =
-        CrmlakeConfig.load(null, home, List.of("serving.password=x", "serving.user=other"));
+        CrmlakeConfig.load(null, home, List.of(secret + "=x", "publish.serving.user=other"));
     assertNotEquals(a.hash(), c.hash());
   }
 
@@ -141,5 +146,102 @@ class ConfigLoaderTest {
                     "lake.root"));
     assertTrue(e.getMessage().contains("hadoop-aws"), e.getMessage());
     assertTrue(e.getMessage().contains("lake.root"), e.getMessage());
+  }
+
+  /**
+   * A misspelt key is an error, not a silently ignored setting: the message names the key, where it
+   * came from and the closest declared key.
+   */
+  @Test
+  void anUnknownKeyInASetIsAnErrorNamingTheClosestKey() {
+    ConfigError e =
+        assertThrows(
+            ConfigError.class,
+            () -> CrmlakeConfig.load(null, home, List.of("baskets.min-suport=0.1")));
+    assertEquals(
+        "unknown setting baskets.min-suport (--set baskets.min-suport=0.1): did you mean"
+            + " baskets.min-support? every setting is declared, with its meaning, in"
+            + " crmlake-defaults.conf",
+        e.getMessage());
+    // A whole object given to --set is checked key by key.
+    e =
+        assertThrows(
+            ConfigError.class,
+            () ->
+                CrmlakeConfig.load(null, home, List.of("clv={horizon = 26, discount-rat = 0.05}")));
+    assertTrue(
+        e.getMessage().startsWith("unknown setting clv.discount-rat (--set clv=")
+            && e.getMessage().contains("did you mean clv.discount-rate?"),
+        e.getMessage());
+  }
+
+  @Test
+  void anUnknownKeyInAFileNamesTheFileAndLine() throws Exception {
+    write("typo.conf", "lake.root = x\nsegments {\n  kmeans {\n    k-maks = 4\n  }\n}\n");
+    ConfigError e =
+        assertThrows(ConfigError.class, () -> CrmlakeConfig.load("typo.conf", home, List.of()));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "unknown setting segments.kmeans.k-maks (config file typo.conf, line 4): did you"
+                    + " mean segments.kmeans.k-max?"),
+        e.getMessage());
+    // A section that does not exist at all.
+    write("section.conf", "basket { min-support = 0.1 }\n");
+    e = assertThrows(ConfigError.class, () -> CrmlakeConfig.load("section.conf", home, List.of()));
+    assertTrue(
+        e.getMessage().startsWith("unknown setting basket (config file section.conf, line 1)")
+            && e.getMessage().contains("did you mean baskets?"),
+        e.getMessage());
+  }
+
+  /** Free-form maps take any key; every key of the shipped config files is declared. */
+  @Test
+  void freeFormMapsTakeAnyKeyAndTheShippedConfigsAreValid() throws Exception {
+    CrmlakeConfig c =
+        CrmlakeConfig.load(
+            null,
+            home,
+            List.of(
+                "spark.conf.\"spark.sql.ansi.enabled\"=false",
+                "segments.schemes.my_scheme={type = split}"));
+    assertEquals("false", c.spark().conf().get("spark.sql.ansi.enabled"));
+    Path project = Path.of(System.getProperty("crmlake.project.dir", "..")).toAbsolutePath();
+    for (String f : List.of("conf/local.conf", "conf/cluster.conf")) {
+      CrmlakeConfig.load(project.resolve(f).toString(), project, List.of());
+    }
+  }
+
+  /** The variable Typesafe Config reads a key from: '.' as '_', '-' as '__', '_' as '___'. */
+  @Test
+  void environmentVariablesAreNamedAsTypesafeConfigReadsThem() {
+    assertEquals(
+        "CONFIG_FORCE_baskets_min__suport", ConfigLoader.environmentVariable("baskets.min-suport"));
+    assertEquals(
+        "CONFIG_FORCE_segments_schemes_value___class",
+        ConfigLoader.environmentVariable("segments.schemes.value_class"));
+  }
+
+  /**
+   * The start-of-run log lists what differs from the defaults: a changed root, not the landing
+   * folder that follows it; a Spark setting added; a value equal to its default is not listed.
+   */
+  @Test
+  void changesListOnlyWhatDiffersFromTheDefaults() {
+    CrmlakeConfig c =
+        CrmlakeConfig.load(
+            null,
+            home,
+            List.of(
+                "lake.root=s3a://bucket/lake",
+                "baskets.min-support=0.01",
+                "churn.seed=7",
+                "spark.conf.\"spark.ui.enabled\"=false"));
+    assertEquals(
+        java.util.Map.of(
+            "churn.seed", "7",
+            "lake.root", "s3a://bucket/lake",
+            "spark.conf.\"spark.ui.enabled\"", "false"),
+        c.changes());
   }
 }

@@ -16,7 +16,7 @@ class SettingsViewsTest {
   @TempDir Path home;
 
   private Settings settings(String... sets) {
-    return CrmlakeConfig.load(null, home, List.of(sets)).settings();
+    return CrmlakeConfig.of(ConfigLoader.load(null, home, List.of(sets), false), home).settings();
   }
 
   @Test
@@ -83,7 +83,8 @@ class SettingsViewsTest {
   void aBadValueFromAFileNamesTheFileAndLine() throws Exception {
     Files.writeString(
         home.resolve("a.conf"), "x {\n  items = [\n    {n = 1}\n    {n = many}\n  ]\n}\n");
-    Settings s = CrmlakeConfig.load("a.conf", home, List.of()).settings();
+    Settings s =
+        CrmlakeConfig.of(ConfigLoader.load("a.conf", home, List.of(), false), home).settings();
     ConfigError e =
         assertThrows(ConfigError.class, () -> s.objectList("x.items").get(1).number("n"));
     assertTrue(
