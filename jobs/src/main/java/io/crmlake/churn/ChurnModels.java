@@ -26,21 +26,17 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.classification.RandomForestClassificationModel;
 import org.apache.spark.ml.classification.RandomForestClassifier;
 import org.apache.spark.ml.feature.VectorAssembler;
-import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.regression.IsotonicRegression;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.api.java.UDF1;
-import org.apache.spark.sql.expressions.UserDefinedFunction;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The churn classifiers as Spark ML pipelines (feature assembler + classifier, then an isotonic
- * calibration stage), their hyper-parameter grids, class weights, feature importances and the
- * per-customer reasons. Functions of datasets: training and scoring run on the executors.
+ * calibration stage), their hyper-parameter grids, class weights and feature importances (the
+ * per-customer reasons are {@link ChurnReasons}). Functions of datasets: training and scoring run
+ * on the executors.
  */
 public final class ChurnModels {
   private ChurnModels() {}
@@ -243,42 +239,5 @@ public final class ChurnModels {
     }
     idx.sort(Comparator.comparingDouble((Integer i) -> -importance[i]).thenComparing(i -> i));
     return idx.stream().limit(k).mapToInt(Integer::intValue).toArray();
-  }
-
-  /**
-   * The reasons of a customer's score, from the model: for each candidate feature, how much the
-   * churn score falls when that feature alone is set to its training median; the {@code count}
-   * features with the largest positive fall, largest first (fewer when fewer push the score up).
-   */
-  static UserDefinedFunction reasons(
-      PipelineModel model, double[] medians, int[] candidates, int count) {
-    ProbabilisticClassificationModel<Vector, ?> c = classifier(model);
-    String[] names = ChurnFeatures.NAMES.toArray(new String[0]);
-    return functions.udf(
-        (UDF1<Vector, String[]>)
-            v -> {
-              double p = c.predictProbability(v).apply(1);
-              double[] x = v.toArray();
-              double[] push = new double[candidates.length];
-              for (int k = 0; k < candidates.length; k++) {
-                int j = candidates[k];
-                double keep = x[j];
-                x[j] = medians[j];
-                push[k] = p - c.predictProbability(new DenseVector(x)).apply(1);
-                x[j] = keep;
-              }
-              List<Integer> order = new ArrayList<>();
-              for (int k = 0; k < candidates.length; k++) {
-                if (push[k] > 1e-9) {
-                  order.add(k);
-                }
-              }
-              order.sort(Comparator.comparingDouble((Integer k) -> -push[k]));
-              return order.stream()
-                  .limit(count)
-                  .map(k -> names[candidates[k]])
-                  .toArray(String[]::new);
-            },
-        DataTypes.createArrayType(DataTypes.StringType));
   }
 }

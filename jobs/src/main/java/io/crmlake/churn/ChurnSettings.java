@@ -70,10 +70,47 @@ public record ChurnSettings(
   /** A risk band: customers whose calibrated probability is at least minProbability. */
   public record RiskBand(String name, double minProbability) {}
 
+  /** Reads and checks {@code churn.*} (and {@code clv.*}); refuses (exit 2) invalid values. */
   public static ChurnSettings from(CrmlakeConfig config) {
     Settings s = config.settings();
     int horizon = s.intAtLeast("churn.horizon-days", 1);
     int lookback = s.intAtLeast("churn.lookback-days", 1);
+    List<LocalDate> cutoffs = cutoffs(s);
+    int maxCutoffs = s.intAtLeast("churn.max-cutoffs", 2);
+    List<Candidate> candidates = candidates(s);
+    Grid grid = grid(s);
+    List<RiskBand> bands = riskBands(s);
+    Reasons reasons = reasons(s);
+    Lifecycle.Thresholds lifecycle = lifecycle(s, horizon);
+    return new ChurnSettings(
+        horizon,
+        lookback,
+        cutoffs,
+        s.intAtLeast("churn.cutoff-interval-months", 1),
+        maxCutoffs,
+        s.intAtLeast("churn.min-history-days", 1),
+        candidates,
+        grid,
+        s.bool("churn.balance-classes"),
+        s.longAtLeast("churn.seed", Long.MIN_VALUE),
+        s.intAtLeast("churn.parallelism", 1),
+        s.longAtLeast("churn.training-customers", 0),
+        s.optDate("churn.score.as-of"),
+        s.optString("churn.score.model-version"),
+        bands,
+        reasons.count(),
+        reasons.candidates(),
+        lifecycle,
+        ClvSettings.from(config),
+        config
+            .raw()
+            .getConfig("churn")
+            .root()
+            .render(com.typesafe.config.ConfigRenderOptions.concise()));
+  }
+
+  /** {@code churn.cutoffs}: none, or at least two dates in increasing order. */
+  private static List<LocalDate> cutoffs(Settings s) {
     List<LocalDate> cutoffs = new ArrayList<>();
     for (String c : s.stringList("churn.cutoffs")) {
       try {
@@ -90,7 +127,11 @@ public record ChurnSettings(
       throw ConfigError.invalid(
           "churn.cutoffs", cutoffs, "must name at least two dates (training and holdout)");
     }
-    int maxCutoffs = s.intAtLeast("churn.max-cutoffs", 2);
+    return List.copyOf(cutoffs);
+  }
+
+  /** {@code churn.candidates}: at least one, each once, in the order listed. */
+  private static List<Candidate> candidates(Settings s) {
     List<Candidate> candidates = new ArrayList<>();
     for (String c : s.stringList("churn.candidates")) {
       Candidate cand = Candidate.of("churn.candidates", c.trim());
@@ -101,14 +142,22 @@ public record ChurnSettings(
     if (candidates.isEmpty()) {
       throw ConfigError.invalid("churn.candidates", "[]", "must name at least one model");
     }
-    Grid grid =
-        new Grid(
-            doubles(s, "churn.grid.logistic.reg-param", 0, 10),
-            ints(s, "churn.grid.random-forest.num-trees", 1),
-            ints(s, "churn.grid.random-forest.max-depth", 1),
-            ints(s, "churn.grid.gbt.max-iter", 1),
-            ints(s, "churn.grid.gbt.max-depth", 1),
-            doubles(s, "churn.grid.gbt.step-size", 0.001, 1));
+    return List.copyOf(candidates);
+  }
+
+  /** {@code churn.grid.*}: the values tried per hyper-parameter. */
+  private static Grid grid(Settings s) {
+    return new Grid(
+        doubles(s, "churn.grid.logistic.reg-param", 0, 10),
+        ints(s, "churn.grid.random-forest.num-trees", 1),
+        ints(s, "churn.grid.random-forest.max-depth", 1),
+        ints(s, "churn.grid.gbt.max-iter", 1),
+        ints(s, "churn.grid.gbt.max-depth", 1),
+        doubles(s, "churn.grid.gbt.step-size", 0.001, 1));
+  }
+
+  /** {@code churn.risk-bands}: from the top, decreasing minimums, the last one 0. */
+  private static List<RiskBand> riskBands(Settings s) {
     List<RiskBand> bands = new ArrayList<>();
     double previous = Double.POSITIVE_INFINITY;
     for (Settings b : s.objectList("churn.risk-bands")) {
@@ -130,6 +179,13 @@ public record ChurnSettings(
       throw ConfigError.invalid(
           "churn.risk-bands", bands, "must end with a band whose min-probability is 0");
     }
+    return List.copyOf(bands);
+  }
+
+  /** {@code churn.reasons.count} and {@code candidates}: the reasons given, chosen among. */
+  private record Reasons(int count, int candidates) {}
+
+  private static Reasons reasons(Settings s) {
     int reasons = s.intAtLeast("churn.reasons.count", 0);
     int reasonCandidates = s.intAtLeast("churn.reasons.candidates", 1);
     if (reasonCandidates > ChurnFeatures.NAMES.size() || reasons > reasonCandidates) {
@@ -142,39 +198,18 @@ public record ChurnSettings(
               + ChurnFeatures.NAMES.size()
               + ")");
     }
-    Lifecycle.Thresholds lifecycle =
-        new Lifecycle.Thresholds(
-            horizon,
-            s.intAtLeast("churn.lifecycle.exploration-max-purchase-days", 1),
-            s.intAtLeast("churn.lifecycle.trend-window-days", 1),
-            s.doubleIn("churn.lifecycle.formation-rate-ratio", 1, 1000),
-            s.doubleIn("churn.lifecycle.decline-rate-ratio", 0, 1),
-            s.doubleIn("churn.lifecycle.decline-recency-ratio", 1, 1000));
-    return new ChurnSettings(
+    return new Reasons(reasons, reasonCandidates);
+  }
+
+  /** {@code churn.lifecycle.*}, with the churn horizon. */
+  private static Lifecycle.Thresholds lifecycle(Settings s, int horizon) {
+    return new Lifecycle.Thresholds(
         horizon,
-        lookback,
-        List.copyOf(cutoffs),
-        s.intAtLeast("churn.cutoff-interval-months", 1),
-        maxCutoffs,
-        s.intAtLeast("churn.min-history-days", 1),
-        List.copyOf(candidates),
-        grid,
-        s.bool("churn.balance-classes"),
-        s.longAtLeast("churn.seed", Long.MIN_VALUE),
-        s.intAtLeast("churn.parallelism", 1),
-        s.longAtLeast("churn.training-customers", 0),
-        s.optDate("churn.score.as-of"),
-        s.optString("churn.score.model-version"),
-        List.copyOf(bands),
-        reasons,
-        reasonCandidates,
-        lifecycle,
-        ClvSettings.from(config),
-        config
-            .raw()
-            .getConfig("churn")
-            .root()
-            .render(com.typesafe.config.ConfigRenderOptions.concise()));
+        s.intAtLeast("churn.lifecycle.exploration-max-purchase-days", 1),
+        s.intAtLeast("churn.lifecycle.trend-window-days", 1),
+        s.doubleIn("churn.lifecycle.formation-rate-ratio", 1, 1000),
+        s.doubleIn("churn.lifecycle.decline-rate-ratio", 0, 1),
+        s.doubleIn("churn.lifecycle.decline-recency-ratio", 1, 1000));
   }
 
   /** The BG/NBD horizon in the clv time unit. */

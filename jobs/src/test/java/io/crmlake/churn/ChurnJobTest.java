@@ -158,15 +158,16 @@ class ChurnJobTest extends SparkTestBase {
     Dataset<Row> days =
         CustomerDays.of(ChurnFeatures.lines(lake.read(IngestTables.TRANSACTIONS))).cache();
     long customers = days.select("customer_id").distinct().count();
-    Dataset<Row> sample = ChurnJob.trainingSample(days, customers, 1000, 42).cache();
+    Dataset<Row> sample = ChurnTrainingSet.trainingSample(days, customers, 1000, 42).cache();
     Dataset<Row> kept = sample.select("customer_id").distinct();
     long n = kept.count();
     double p = 1000.0 / customers;
     assertEquals(1000, n, 4 * Math.sqrt(customers * p * (1 - p)), "customers kept of " + customers);
     DatasetAssert.assertSameRows(days.join(kept, "customer_id"), sample);
-    DatasetAssert.assertSameRows(sample, ChurnJob.trainingSample(days, customers, 1000, 42));
+    DatasetAssert.assertSameRows(
+        sample, ChurnTrainingSet.trainingSample(days, customers, 1000, 42));
     long otherSeed =
-        ChurnJob.trainingSample(days, customers, 1000, 43)
+        ChurnTrainingSet.trainingSample(days, customers, 1000, 43)
             .join(sample, new String[] {"customer_id", "order_date"})
             .count();
     assertTrue(otherSeed < sample.count(), "another seed draws other customers");
