@@ -42,22 +42,16 @@ final class Duplicates {
   private Duplicates() {}
 
   /**
-   * A source's records classified.
-   *
-   * @param rows the validated records with {@code _status}, without {@link IngestJob#ROW}
-   * @param duplicates how many are duplicates
-   */
-  record Classified(Dataset<Row> rows, long duplicates) {}
-
-  /**
-   * Classifies a validated batch. The record numbers of its duplicates are cached (the batch is
-   * cached on disk already) until the run ends; the classified rows join the two again for each
-   * count and write, the duplicates sent to every task. Above {@link #BROADCAST_DUPLICATES} they
-   * are joined once and the result cached on disk too.
+   * Classifies a validated batch: its records with {@code _status}, without {@link IngestJob#ROW}.
+   * The record numbers of its duplicates are cached (the batch is cached on disk already) until the
+   * run ends; the classified rows join the two again for each count and write, the duplicates sent
+   * to every task. Above {@link #BROADCAST_DUPLICATES} they are joined once and the result cached
+   * on disk too.
    *
    * @param stored the stored line ids ({@link #storedLineIds}), null when nothing is stored yet
    */
-  static Classified find(RunContext ctx, String source, ValidatedBatch batch, Dataset<Row> stored) {
+  static Dataset<Row> find(
+      RunContext ctx, String source, ValidatedBatch batch, Dataset<Row> stored) {
     Dataset<Row> duplicates =
         ctx.persist(rows(batch.rows(), stored, batch.rowCount() <= BROADCAST_ROWS));
     long count = duplicates.count();
@@ -69,11 +63,10 @@ final class Duplicates {
         batch.rowCount(),
         broadcast ? "broadcast" : "shuffle");
     if (broadcast) {
-      return new Classified(classify(batch.rows(), functions.broadcast(duplicates)), count);
+      return classify(batch.rows(), functions.broadcast(duplicates));
     }
     // Too many to send to every task: one shuffle join, kept on disk for the counts and writes.
-    return new Classified(
-        ctx.persist(classify(batch.rows(), duplicates), StorageLevel.DISK_ONLY()), count);
+    return ctx.persist(classify(batch.rows(), duplicates), StorageLevel.DISK_ONLY());
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -40,7 +41,7 @@ final class FileHeads {
   private FileHeads() {}
 
   /** A file that cannot be ingested as a whole; the message says why. */
-  static final class BadFile extends Exception {
+  private static final class BadFile extends Exception {
     BadFile(String message) {
       super(message);
     }
@@ -78,8 +79,7 @@ final class FileHeads {
         Map.copyOf(headers), Map.copyOf(schemas), Map.copyOf(rejected), Set.copyOf(vanished));
   }
 
-  private static void inParallel(
-      List<LandingFile> files, java.util.function.Consumer<LandingFile> look) {
+  private static void inParallel(List<LandingFile> files, Consumer<LandingFile> look) {
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(16, files.size()));
     try {
       List<Future<?>> futures = new ArrayList<>();

@@ -103,7 +103,7 @@ public final class IngestJob implements Job<IngestResult> {
     RecordCounts counts = RecordCounts.NONE;
     if (batch.rows() != null) {
       ctx.phase("find duplicates of " + spec.name());
-      classified = Duplicates.find(ctx, spec.name(), batch, storedIds).rows();
+      classified = Duplicates.find(ctx, spec.name(), batch, storedIds);
       ctx.phase("count records of " + spec.name());
       counts = RecordCounts.of(classified);
       logSummary(spec, batch, counts);

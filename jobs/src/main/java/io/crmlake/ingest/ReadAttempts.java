@@ -86,7 +86,7 @@ final class ReadAttempts {
   private Dataset<Row> readAndValidate(
       List<LandingFile> files, Inspection inspection, int attempt) {
     LOG.info(
-        "source {}: reading {} files (attempt {} of {})",
+        "source {}: reading {} files (attempt {} of at most {})",
         spec.name(),
         files.size(),
         attempt,

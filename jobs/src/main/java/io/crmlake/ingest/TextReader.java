@@ -293,7 +293,7 @@ final class TextReader {
   }
 
   /** A Hadoop configuration that can be shipped to the executors. */
-  static final class SerializableConfiguration implements Serializable {
+  private static final class SerializableConfiguration implements Serializable {
     private static final long serialVersionUID = 1L;
     private transient Configuration conf;
 
