@@ -62,81 +62,88 @@ final class LineParser implements Serializable {
     return out;
   }
 
+  /**
+   * Splits a line into fields named by {@code fileColumns} (the file's header) or, when null, by
+   * the source's {@code columns}.
+   */
   Parsed parse(String line, List<String> fileColumns) {
-    List<String> columns = fileColumns != null ? fileColumns : defaultColumns;
-    switch (format) {
-      case BASKETS:
-        {
-          List<String> items = new ArrayList<>();
-          for (String item : line.split(java.util.regex.Pattern.quote(delimiter), -1)) {
-            String t = item.trim();
-            if (!t.isEmpty()) {
-              items.add(t);
-            }
-          }
-          return items.isEmpty()
-              ? Parsed.malformed("empty basket line")
-              : new Parsed(null, items, null, null);
-        }
-      case JSON:
-        {
-          try {
-            JsonNode node = mapper().readTree(line);
-            if (node == null || !node.isObject()) {
-              return Parsed.malformed("not a JSON object");
-            }
-            Map<String, String> fields = new LinkedHashMap<>();
-            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-            while (it.hasNext()) {
-              Map.Entry<String, JsonNode> e = it.next();
-              JsonNode v = e.getValue();
-              if (v.isContainerNode() && required.contains(e.getKey())) {
-                return Parsed.malformed(
-                    "column "
-                        + e.getKey()
-                        + " holds a nested "
-                        + (v.isArray() ? "array" : "object")
-                        + ", not a value");
-              }
-              fields.put(
-                  e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
-            }
-            return new Parsed(fields, null, null, null);
-          } catch (Exception e) {
-            return Parsed.malformed("invalid JSON: " + firstLine(e.getMessage()));
-          }
-        }
-      default:
-        {
-          if (format == Format.CSV && quote != '\0' && unbalancedQuotes(line)) {
-            return Parsed.malformed(
-                "unterminated quoted field (a quoted value may not span lines; this line has an"
-                    + " odd number of "
-                    + quote
-                    + " characters)");
-          }
-          String[] values;
-          try {
-            values = split(line);
-          } catch (RuntimeException e) {
-            if (csv != null) {
-              csv.remove(); // a parser that failed mid-line starts afresh
-            }
-            return Parsed.malformed(
-                "cannot be split into fields: " + firstLine(String.valueOf(e.getMessage())));
-          }
-          if (values.length != columns.size()) {
-            return Parsed.malformed(
-                String.format(
-                    "expected %d fields %s, found %d", columns.size(), columns, values.length));
-          }
-          Map<String, String> fields = new LinkedHashMap<>();
-          for (int i = 0; i < values.length; i++) {
-            fields.put(columns.get(i), values[i]);
-          }
-          return new Parsed(fields, null, null, null);
-        }
+    return switch (format) {
+      case BASKETS -> basket(line);
+      case JSON -> jsonObject(line);
+      default -> delimited(line, fileColumns != null ? fileColumns : defaultColumns);
+    };
+  }
+
+  /** A basket line: its non-blank items. */
+  private Parsed basket(String line) {
+    List<String> items = new ArrayList<>();
+    for (String item : line.split(java.util.regex.Pattern.quote(delimiter), -1)) {
+      String t = item.trim();
+      if (!t.isEmpty()) {
+        items.add(t);
+      }
     }
+    return items.isEmpty()
+        ? Parsed.malformed("empty basket line")
+        : new Parsed(null, items, null, null);
+  }
+
+  /** A JSON object: its members as text; a nested value in a required column is malformed. */
+  private Parsed jsonObject(String line) {
+    try {
+      JsonNode node = mapper().readTree(line);
+      if (node == null || !node.isObject()) {
+        return Parsed.malformed("not a JSON object");
+      }
+      Map<String, String> fields = new LinkedHashMap<>();
+      Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> e = it.next();
+        JsonNode v = e.getValue();
+        if (v.isContainerNode() && required.contains(e.getKey())) {
+          return Parsed.malformed(
+              "column "
+                  + e.getKey()
+                  + " holds a nested "
+                  + (v.isArray() ? "array" : "object")
+                  + ", not a value");
+        }
+        fields.put(e.getKey(), v.isNull() ? null : v.isValueNode() ? v.asText() : v.toString());
+      }
+      return new Parsed(fields, null, null, null);
+    } catch (Exception e) {
+      return Parsed.malformed("invalid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  /** A CSV or whitespace-separated line: exactly one value per column. */
+  private Parsed delimited(String line, List<String> columns) {
+    if (format == Format.CSV && quote != '\0' && unbalancedQuotes(line)) {
+      return Parsed.malformed(
+          "unterminated quoted field (a quoted value may not span lines; this line has an"
+              + " odd number of "
+              + quote
+              + " characters)");
+    }
+    String[] values;
+    try {
+      values = split(line);
+    } catch (RuntimeException e) {
+      if (csv != null) {
+        csv.remove(); // a parser that failed mid-line starts afresh
+      }
+      return Parsed.malformed(
+          "cannot be split into fields: " + firstLine(String.valueOf(e.getMessage())));
+    }
+    if (values.length != columns.size()) {
+      return Parsed.malformed(
+          String.format("expected %d fields %s, found %d", columns.size(), columns, values.length));
+    }
+    Map<String, String> fields = new LinkedHashMap<>();
+    for (int i = 0; i < values.length; i++) {
+      fields.put(columns.get(i), values[i]);
+    }
+    return new Parsed(fields, null, null, null);
   }
 
   /** Quotes come in pairs on a complete line: open and close, or doubled to escape one. */

@@ -125,6 +125,7 @@ public record SourceSpec(
     return parse(new Settings(merged, home), file, defaultTimezone);
   }
 
+  /** Reads and checks a source description; checks come in the order of its keys. */
   static SourceSpec parse(Settings s, String file, String defaultTimezone) {
     String name = s.string("name");
     if (!name.matches("[a-z0-9_]+")) {
@@ -133,62 +134,18 @@ public record SourceSpec(
     Format format = s.enumValue("format", Format.class);
     boolean header = s.has("header") && s.bool("header");
     List<String> columns = s.stringList("columns");
-    String delimiter = s.optString("delimiter").orElse(",");
-    if (s.has("delimiter") && s.string("delimiter").equals("\\t")) {
-      delimiter = "\t";
-    }
-    Map<Field, String> fields = new EnumMap<>(Field.class);
-    for (Field f : Field.values()) {
-      s.optString("fields." + f.key).ifPresent(c -> fields.put(f, c));
-    }
-    if (s.has("fields.date")) {
-      if (fields.containsKey(Field.TIMESTAMP)) {
-        throw new ConfigError(file + ": declare fields.timestamp or fields.date, not both");
-      }
-      fields.put(Field.TIMESTAMP, s.string("fields.date"));
-    }
-    if (format == Format.BASKETS) {
-      if (!fields.isEmpty()) {
-        throw new ConfigError(
-            file
-                + ": a baskets source has no field mapping (each item is a product), found "
-                + fields);
-      }
-    } else {
-      if (!fields.containsKey(Field.PRODUCT_ID)
-          && !fields.containsKey(Field.PRODUCT_NAME)
-          && !fields.containsKey(Field.CUSTOMER_ID)) {
-        throw new ConfigError(
-            file + ": fields must map at least a customer-id or a product-id/product-name column");
-      }
-    }
-    if ((format == Format.CSV || format == Format.TEXT) && !header && columns.isEmpty()) {
-      throw new ConfigError(
-          file
-              + ": a "
-              + format.name().toLowerCase(Locale.ROOT)
-              + " source without header needs columns = [...]");
-    }
+    String delimiter = delimiter(s);
+    Map<Field, String> fields = fields(s, file);
+    checkFieldsFitFormat(file, format, fields);
+    checkColumnsNamed(file, format, header, columns);
     List<String> lineKey = s.stringList("line-key");
-    if (!columns.isEmpty()) {
-      for (String c : fields.values()) {
-        if (!columns.contains(c)) {
-          throw new ConfigError(
-              file + ": fields map column '" + c + "', which is not in columns = " + columns);
-        }
-      }
-    }
+    checkFieldsInColumns(file, fields, columns);
     if (format == Format.DELTA && lineKey.isEmpty()) {
       throw new ConfigError(
           file + ": a delta source needs line-key = [...] (the columns that identify a record)");
     }
     List<String> formats = new ArrayList<>(s.stringList("timestamp-formats"));
-    String timezone = s.optString("timezone").orElse(defaultTimezone);
-    try {
-      java.time.ZoneId.of(timezone);
-    } catch (java.time.DateTimeException e) {
-      throw ConfigError.invalid(file + ": timezone", timezone, "must be a time-zone id");
-    }
+    String timezone = timezone(s, file, defaultTimezone);
     String encoding = s.optString("encoding").orElse("UTF-8");
     checkEncoding(file, encoding);
     return new SourceSpec(
@@ -207,6 +164,84 @@ public record SourceSpec(
         List.copyOf(lineKey),
         s.optString("cancel-prefix"),
         encoding);
+  }
+
+  /** {@code delimiter}, default a comma; the two characters {@code \t} stand for a tab. */
+  private static String delimiter(Settings s) {
+    String delimiter = s.optString("delimiter").orElse(",");
+    if (s.has("delimiter") && s.string("delimiter").equals("\\t")) {
+      delimiter = "\t";
+    }
+    return delimiter;
+  }
+
+  /** {@code fields.*}: canonical field to source column; {@code fields.date} is the timestamp. */
+  private static Map<Field, String> fields(Settings s, String file) {
+    Map<Field, String> fields = new EnumMap<>(Field.class);
+    for (Field f : Field.values()) {
+      s.optString("fields." + f.key).ifPresent(c -> fields.put(f, c));
+    }
+    if (s.has("fields.date")) {
+      if (fields.containsKey(Field.TIMESTAMP)) {
+        throw new ConfigError(file + ": declare fields.timestamp or fields.date, not both");
+      }
+      fields.put(Field.TIMESTAMP, s.string("fields.date"));
+    }
+    return fields;
+  }
+
+  /** A basket list maps no field; any other source maps a customer or a product. */
+  private static void checkFieldsFitFormat(String file, Format format, Map<Field, String> fields) {
+    if (format == Format.BASKETS) {
+      if (!fields.isEmpty()) {
+        throw new ConfigError(
+            file
+                + ": a baskets source has no field mapping (each item is a product), found "
+                + fields);
+      }
+    } else if (!fields.containsKey(Field.PRODUCT_ID)
+        && !fields.containsKey(Field.PRODUCT_NAME)
+        && !fields.containsKey(Field.CUSTOMER_ID)) {
+      throw new ConfigError(
+          file + ": fields must map at least a customer-id or a product-id/product-name column");
+    }
+  }
+
+  /** Delimited text without a header names its columns. */
+  private static void checkColumnsNamed(
+      String file, Format format, boolean header, List<String> columns) {
+    if ((format == Format.CSV || format == Format.TEXT) && !header && columns.isEmpty()) {
+      throw new ConfigError(
+          file
+              + ": a "
+              + format.name().toLowerCase(Locale.ROOT)
+              + " source without header needs columns = [...]");
+    }
+  }
+
+  /** With {@code columns} declared, every mapped column is one of them. */
+  private static void checkFieldsInColumns(
+      String file, Map<Field, String> fields, List<String> columns) {
+    if (columns.isEmpty()) {
+      return;
+    }
+    for (String c : fields.values()) {
+      if (!columns.contains(c)) {
+        throw new ConfigError(
+            file + ": fields map column '" + c + "', which is not in columns = " + columns);
+      }
+    }
+  }
+
+  /** {@code timezone}, default {@code ingest.default-timezone}: a time-zone id. */
+  private static String timezone(Settings s, String file, String defaultTimezone) {
+    String timezone = s.optString("timezone").orElse(defaultTimezone);
+    try {
+      java.time.ZoneId.of(timezone);
+    } catch (java.time.DateTimeException e) {
+      throw ConfigError.invalid(file + ": timezone", timezone, "must be a time-zone id");
+    }
+    return timezone;
   }
 
   /**

@@ -87,17 +87,42 @@ public final class Validator {
   private static final String HAS_OFFSET =
       "(?i)\\d:\\d{2}(:\\d{2}([.,]\\d+)?)?\\s*(z|[+-]\\d{2}(:?\\d{2})?|utc|gmt|[a-z]+/[a-z_]+)$";
 
+  /**
+   * The raw records typed and judged: each step adds its columns in turn (staged values and line
+   * id, names, order time, numbers, order id and return flag, then the reason a record is
+   * rejected), and the working columns are dropped at the end.
+   */
   public Dataset<Row> validate(Dataset<Row> raw) {
-    boolean baskets = spec.format() == Format.BASKETS;
-    // Each source column is trimmed once into a staged column; everything below refers to it
-    // (Spark keeps the staging projection rather than re-evaluating it in every expression).
+    Dataset<Row> df = withStagedValues(raw);
+    df = withNames(df);
+    df = withOrderTime(df);
+    df = withNumbers(df);
+    df = withOrderId(df);
+    df = withReturnFlag(df);
+    Dataset<Row> out =
+        withReasons(withFieldChecks(df)).drop("_price", "_amount", "_control", "_long");
+    for (String c : stagedColumns()) {
+      out = out.drop(stagedName(c));
+    }
+    return out;
+  }
+
+  /**
+   * {@code source}, each source column trimmed once into a staged column (everything after refers
+   * to it: Spark keeps the staging projection rather than re-evaluating it in every expression),
+   * and {@code line_id}.
+   */
+  private Dataset<Row> withStagedValues(Dataset<Row> raw) {
     Dataset<Row> df = raw.withColumn("source", lit(spec.name()));
     for (String c : stagedColumns()) {
       df = df.withColumn(stagedName(c), value(c));
     }
-    df = df.withColumn("line_id", lineId());
+    return df.withColumn("line_id", lineId());
+  }
 
-    // Canonical string values.
+  /** Canonical string values: customer, product id and name (a basket's item), category. */
+  private Dataset<Row> withNames(Dataset<Row> df) {
+    boolean baskets = spec.format() == Format.BASKETS;
     Column customer = spec.has(Field.CUSTOMER_ID) ? field(Field.CUSTOMER_ID) : lit(null);
     Column product =
         baskets
@@ -110,13 +135,14 @@ public final class Validator {
             ? staged("item")
             : spec.has(Field.PRODUCT_NAME) ? field(Field.PRODUCT_NAME) : product;
     Column category = spec.has(Field.CATEGORY) ? field(Field.CATEGORY) : lit(null);
-    df =
-        df.withColumn("customer_id", customer.cast("string"))
-            .withColumn("product_id", product.cast("string"))
-            .withColumn("product_name", productName.cast("string"))
-            .withColumn("category", category.cast("string"));
+    return df.withColumn("customer_id", customer.cast("string"))
+        .withColumn("product_id", product.cast("string"))
+        .withColumn("product_name", productName.cast("string"))
+        .withColumn("category", category.cast("string"));
+  }
 
-    // Timestamp: the first format that parses wins; then from the source's zone to UTC.
+  /** {@code order_ts}: the first format that parses wins, then from the source's zone to UTC. */
+  private Dataset<Row> withOrderTime(Dataset<Row> df) {
     if (spec.has(Field.TIMESTAMP)) {
       Column ts = parseTimestamp(field(Field.TIMESTAMP));
       if (!spec.timezone().equals("UTC")) {
@@ -130,9 +156,15 @@ public final class Validator {
     } else {
       df = df.withColumn("order_ts", lit(null).cast("timestamp"));
     }
-    df = df.withColumn("order_date", functions.to_date(col("order_ts")));
+    return df.withColumn("order_date", functions.to_date(col("order_ts")));
+  }
 
-    // Numbers.
+  /**
+   * {@code quantity} (1 when the source has none), the parsed {@code _price} and {@code _amount},
+   * and the line's {@code unit_price} and {@code amount}, one derived from the other when the
+   * source has only one.
+   */
+  private Dataset<Row> withNumbers(Dataset<Row> df) {
     Column qty =
         spec.has(Field.QUANTITY) ? field(Field.QUANTITY).try_cast(DataTypes.DoubleType) : lit(1.0);
     Column price = spec.has(Field.UNIT_PRICE) ? field(Field.UNIT_PRICE).try_cast(PRICE) : lit(null);
@@ -158,11 +190,13 @@ public final class Validator {
             : spec.has(Field.UNIT_PRICE)
                 ? functions.round(functions.try_multiply(q, col("_price")), 2).try_cast(MONEY)
                 : lit(null).cast(MONEY);
-    df = df.withColumn("unit_price", unitPrice).withColumn("amount", lineAmount);
+    return df.withColumn("unit_price", unitPrice).withColumn("amount", lineAmount);
+  }
 
-    // Order id: declared; else one basket line; else one customer on one day.
+  /** {@code order_id}: declared; else one basket line; else one customer on one day. */
+  private Dataset<Row> withOrderId(Dataset<Row> df) {
     Column orderId;
-    if (baskets) {
+    if (spec.format() == Format.BASKETS) {
       orderId = concat(col("file_path"), lit(":"), col("record_pos").cast("string"));
     } else if (spec.has(Field.ORDER_ID)) {
       orderId = field(Field.ORDER_ID);
@@ -172,25 +206,20 @@ public final class Validator {
               col("customer_id").isNotNull().and(col("order_date").isNotNull()),
               concat(col("customer_id"), lit("@"), col("order_date").cast("string")));
     }
-    df = df.withColumn("order_id", orderId.cast("string"));
+    return df.withColumn("order_id", orderId.cast("string"));
+  }
 
+  /** {@code is_return}: a negative quantity or amount, or an order id with the cancel prefix. */
+  private Dataset<Row> withReturnFlag(Dataset<Row> df) {
     Column cancelled =
         spec.cancelPrefix().isPresent() && spec.has(Field.ORDER_ID)
             ? coalesce(col("order_id").startsWith(spec.cancelPrefix().get()), lit(false))
             : lit(false);
-    df =
-        df.withColumn(
-            "is_return",
-            coalesce(col("quantity").lt(0), lit(false))
-                .or(coalesce(col("amount").lt(0), lit(false)))
-                .or(cancelled));
-
-    Dataset<Row> out =
-        withReasons(withFieldChecks(df)).drop("_price", "_amount", "_control", "_long");
-    for (String c : stagedColumns()) {
-      out = out.drop(stagedName(c));
-    }
-    return out;
+    return df.withColumn(
+        "is_return",
+        coalesce(col("quantity").lt(0), lit(false))
+            .or(coalesce(col("amount").lt(0), lit(false)))
+            .or(cancelled));
   }
 
   private Column parseTimestamp(Column v) {
@@ -231,24 +260,45 @@ public final class Validator {
     return functions.sha2(concat_ws("\u001f", parts.toArray(Column[]::new)), 256).substr(1, 32);
   }
 
+  /**
+   * A rule a record may break: when {@code condition} holds (never null), the record is rejected
+   * with {@code code} and {@code message}.
+   */
+  private record Rule(Column condition, Column code, Column message) {}
+
   /** Adds reason_code and reason: the first rule a record breaks, or null. */
   private Dataset<Row> withReasons(Dataset<Row> df) {
-    List<Column[]> rules = new ArrayList<>(); // {condition, code, message}
+    List<Rule> rules = new ArrayList<>();
+    rules.addAll(recordRules());
+    rules.addAll(missingFieldRules());
+    rules.addAll(timestampRules());
+    rules.addAll(numberRules());
     rules.add(
-        new Column[] {
-          col("parse_error").isNotNull(),
-          coalesce(col("parse_code"), lit(RejectReason.MALFORMED_RECORD.name())),
-          col("parse_error")
-        });
-    rules.add(
+        rule(col("quantity").equalTo(0), RejectReason.ZERO_QUANTITY, lit("quantity is zero")));
+    Column code = lit(null).cast("string");
+    Column reason = lit(null).cast("string");
+    for (int i = rules.size() - 1; i >= 0; i--) {
+      Rule r = rules.get(i);
+      code = when(r.condition(), r.code()).otherwise(code);
+      reason = when(r.condition(), r.message()).otherwise(reason);
+    }
+    return df.withColumn("reason_code", code).withColumn("reason", reason);
+  }
+
+  /** The record as a whole: it could not be parsed, holds binary data or a too long field. */
+  private List<Rule> recordRules() {
+    return List.of(
+        new Rule(
+            col("parse_error").isNotNull(),
+            coalesce(col("parse_code"), lit(RejectReason.MALFORMED_RECORD.name())),
+            col("parse_error")),
         rule(
             col("_control").isNotNull(),
             RejectReason.BINARY_DATA,
             concat(
                 lit("column "),
                 col("_control"),
-                lit(" holds control characters (NUL or binary data), not text"))));
-    rules.add(
+                lit(" holds control characters (NUL or binary data), not text"))),
         rule(
             col("_long").isNotNull(),
             RejectReason.FIELD_TOO_LONG,
@@ -261,6 +311,10 @@ public final class Validator {
                     " characters long (ingest.max-field-length = "
                         + limits.maxFieldLength()
                         + ")"))));
+  }
+
+  /** Each declared field of an order line is present (the product name if there is no id). */
+  private List<Rule> missingFieldRules() {
     List<Field> required = new ArrayList<>();
     for (Field f :
         List.of(
@@ -277,6 +331,7 @@ public final class Validator {
     if (!spec.has(Field.PRODUCT_ID) && spec.has(Field.PRODUCT_NAME)) {
       required.add(Field.PRODUCT_NAME);
     }
+    List<Rule> rules = new ArrayList<>();
     for (Field f : required) {
       rules.add(
           rule(
@@ -284,31 +339,39 @@ public final class Validator {
               RejectReason.MISSING_FIELD,
               lit(f.key + " is empty (column " + spec.column(f) + ")")));
     }
-    if (spec.has(Field.TIMESTAMP)) {
-      rules.add(
-          rule(
-              col("order_ts").isNull(),
-              RejectReason.BAD_TIMESTAMP,
-              timestampMessage(
-                  "matches none of the formats "
-                      + (spec.timestampFormats().isEmpty()
-                          ? "[ISO-8601]"
-                          : spec.timestampFormats().toString()))));
+    return rules;
+  }
+
+  /** The timestamp parses, and falls in the plausible window. */
+  private List<Rule> timestampRules() {
+    if (!spec.has(Field.TIMESTAMP)) {
+      return List.of();
     }
-    if (spec.has(Field.TIMESTAMP)) {
-      rules.add(
-          rule(
-              col("order_ts")
-                  .lt(lit(java.sql.Timestamp.from(limits.earliest())))
-                  .or(col("order_ts").gt(lit(java.sql.Timestamp.from(limits.latest())))),
-              RejectReason.IMPLAUSIBLE_DATE,
-              timestampMessage(
-                  "is outside the plausible window "
-                      + limits.earliest()
-                      + " .. "
-                      + limits.latest()
-                      + " (ingest.earliest-date, ingest.max-days-ahead)")));
-    }
+    return List.of(
+        rule(
+            col("order_ts").isNull(),
+            RejectReason.BAD_TIMESTAMP,
+            timestampMessage(
+                "matches none of the formats "
+                    + (spec.timestampFormats().isEmpty()
+                        ? "[ISO-8601]"
+                        : spec.timestampFormats().toString()))),
+        rule(
+            col("order_ts")
+                .lt(lit(java.sql.Timestamp.from(limits.earliest())))
+                .or(col("order_ts").gt(lit(java.sql.Timestamp.from(limits.latest())))),
+            RejectReason.IMPLAUSIBLE_DATE,
+            timestampMessage(
+                "is outside the plausible window "
+                    + limits.earliest()
+                    + " .. "
+                    + limits.latest()
+                    + " (ingest.earliest-date, ingest.max-days-ahead)")));
+  }
+
+  /** Quantity, price and amount parse; prices are not negative; the amount fits. */
+  private List<Rule> numberRules() {
+    List<Rule> rules = new ArrayList<>();
     if (spec.has(Field.QUANTITY)) {
       rules.add(numberRule("quantity", col("quantity"), Field.QUANTITY));
     }
@@ -342,17 +405,7 @@ public final class Validator {
               RejectReason.BAD_NUMBER,
               lit("quantity x unit-price does not fit a decimal(18,2) amount")));
     }
-    rules.add(
-        rule(col("quantity").equalTo(0), RejectReason.ZERO_QUANTITY, lit("quantity is zero")));
-
-    Column code = lit(null).cast("string");
-    Column reason = lit(null).cast("string");
-    for (int i = rules.size() - 1; i >= 0; i--) {
-      Column[] r = rules.get(i);
-      code = when(r[0], r[1]).otherwise(code);
-      reason = when(r[0], r[2]).otherwise(reason);
-    }
-    return df.withColumn("reason_code", code).withColumn("reason", reason);
+    return rules;
   }
 
   /** The first field holding control characters, and the first too long (entry), or null. */
@@ -380,7 +433,7 @@ public final class Validator {
         lit("' (column " + spec.column(Field.TIMESTAMP) + ") " + what));
   }
 
-  private Column[] numberRule(String key, Column parsed, Field f) {
+  private Rule numberRule(String key, Column parsed, Field f) {
     return rule(
         parsed.isNull().and(field(f).isNotNull()),
         RejectReason.BAD_NUMBER,
@@ -390,7 +443,7 @@ public final class Validator {
             lit("' (column " + spec.column(f) + ") is not a finite number in range")));
   }
 
-  private static Column[] rule(Column condition, RejectReason code, Column message) {
-    return new Column[] {coalesce(condition, lit(false)), lit(code.name()), message};
+  private static Rule rule(Column condition, RejectReason code, Column message) {
+    return new Rule(coalesce(condition, lit(false)), lit(code.name()), message);
   }
 }

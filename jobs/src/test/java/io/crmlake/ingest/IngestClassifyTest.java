@@ -108,16 +108,16 @@ class IngestClassifyTest extends SparkTestBase {
     expected.put(9L, IngestJob.DUPLICATE);
 
     Dataset<Row> batch = batch();
-    Dataset<Row> duplicates = IngestJob.duplicateRows(batch, stored(), true);
+    Dataset<Row> duplicates = Duplicates.rows(batch, stored(), true);
     assertEquals(List.of(1L, 3L, 5L, 7L, 9L), rowsOf(duplicates));
-    assertEquals(expected, statuses(IngestJob.classify(batch, functions.broadcast(duplicates))));
+    assertEquals(expected, statuses(Duplicates.classify(batch, functions.broadcast(duplicates))));
     // A big batch (or many duplicates): the same with shuffle joins, Spark's own broadcasts off.
     String threshold = "spark.sql.autoBroadcastJoinThreshold";
     spark.conf().set(threshold, "-1");
     try {
-      Dataset<Row> shuffled = IngestJob.duplicateRows(batch, stored(), false);
+      Dataset<Row> shuffled = Duplicates.rows(batch, stored(), false);
       assertEquals(List.of(1L, 3L, 5L, 7L, 9L), rowsOf(shuffled));
-      Dataset<Row> classified = IngestJob.classify(batch, shuffled);
+      Dataset<Row> classified = Duplicates.classify(batch, shuffled);
       assertEquals(expected, statuses(classified));
       String plan = classified.queryExecution().executedPlan().toString();
       assertTrue(!plan.contains("BroadcastHashJoin"), plan);
@@ -130,7 +130,7 @@ class IngestClassifyTest extends SparkTestBase {
   @Test
   void withNothingStoredOnlyRepeatsWithinTheBatchAreDuplicates() {
     Dataset<Row> batch = batch();
-    assertEquals(List.of(1L, 5L, 7L, 9L), rowsOf(IngestJob.duplicateRows(batch, null, true)));
+    assertEquals(List.of(1L, 5L, 7L, 9L), rowsOf(Duplicates.rows(batch, null, true)));
   }
 
   private static List<Long> rowsOf(Dataset<Row> duplicates) {

@@ -78,7 +78,7 @@ class RawReaderListingTest {
       conf.set("fs.file.impl", impl);
       conf.setBoolean("fs.file.impl.disable.cache", true);
       List<String> listed =
-          RawReader.listFiles(spec("*.csv"), conf).stream()
+          LandingFolder.list(spec("*.csv"), conf).stream()
               .map(f -> f.relativePath() + " " + f.size())
               .toList();
       assertEquals(expected, listed, impl);
