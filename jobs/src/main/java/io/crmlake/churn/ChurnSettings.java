@@ -161,6 +161,7 @@ public record ChurnSettings(
     List<RiskBand> bands = new ArrayList<>();
     double previous = Double.POSITIVE_INFINITY;
     for (Settings b : s.objectList("churn.risk-bands")) {
+      b.onlyKeys(List.of("name", "min-probability"));
       double min = b.number("min-probability");
       String name = b.string("name");
       if (!(min >= 0 && min < previous && min <= 1)) {

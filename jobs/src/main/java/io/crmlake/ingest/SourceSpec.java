@@ -116,6 +116,7 @@ public record SourceSpec(
    */
   public static SourceSpec load(String file, Config main, Path home, String defaultTimezone) {
     Config own = ConfigLoader.parseLocation(file, home);
+    checkKeys(new Settings(own, home));
     Config merged;
     try {
       merged = own.withFallback(main).resolve();
@@ -123,6 +124,37 @@ public record SourceSpec(
       throw new ConfigError("source " + file + ": " + e.getMessage(), e);
     }
     return parse(new Settings(merged, home), file, defaultTimezone);
+  }
+
+  /** The keys of a source description: a misspelt one fails, naming the file and line. */
+  static final List<String> KEYS =
+      List.of(
+          "name",
+          "location",
+          "glob",
+          "format",
+          "header",
+          "delimiter",
+          "quote",
+          "columns",
+          "fields",
+          "timestamp-formats",
+          "timezone",
+          "line-key",
+          "cancel-prefix",
+          "encoding");
+
+  /** Fails on a key that is not one of {@link #KEYS}, or a field that is not a {@link Field}. */
+  static void checkKeys(Settings own) {
+    own.onlyKeys(KEYS);
+    if (own.has("fields")) {
+      List<String> fields = new ArrayList<>();
+      for (Field f : Field.values()) {
+        fields.add(f.key);
+      }
+      fields.add("date");
+      own.object("fields").onlyKeys(fields);
+    }
   }
 
   /** Reads and checks a source description; checks come in the order of its keys. */
