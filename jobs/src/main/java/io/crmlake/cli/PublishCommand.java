@@ -88,37 +88,36 @@ final class PublishCommand extends JobCommand<PublishResult> {
     if (!r.missingInputs().isEmpty()) {
       System.out.println("  missing, their columns left empty: " + r.missingInputs());
     }
-    System.out.printf(
-        "  gold.customer_scores (Delta version %d): %d inserted, %d updated, %d flagged out of"
-            + " scope, %d unchanged%n",
-        r.customerScoresVersion(),
-        r.mergeInserted(),
-        r.mergeUpdated(),
-        r.mergeFlagged(),
-        r.mergeUnchanged());
+    r.merge()
+        .ifPresent(
+            m ->
+                System.out.printf(
+                    "  gold.customer_scores (Delta version %d): %d inserted, %d updated, %d"
+                        + " flagged out of scope, %d unchanged%n",
+                    m.version(), m.inserted(), m.updated(), m.flagged(), m.unchanged()));
     System.out.printf(
         "  segment migration since %s: %d class moves%n",
         r.previousAsOfDate().map(String::valueOf).orElse("(first snapshot)"), r.migrations());
     System.out.printf(
         "  action lists: retention %d, win-back %d, cross-sell %d%n",
         r.retentionTargets(), r.winbackTargets(), r.crossSellTargets());
-    if (!r.served().isEmpty()) {
-      System.out.printf(
-          "  serving database: %d rows by %s in %.1f s (%.0f rows/s): %s%n",
-          r.servedRows(),
-          r.servingMethod(),
-          r.servingMillis() / 1000.0,
-          r.servingRowsPerSecond(),
-          r.served());
-    }
-    if (!r.exportPath().isEmpty()) {
-      System.out.println("  export: " + r.exportPath());
-    }
+    r.serving()
+        .ifPresent(
+            s ->
+                System.out.printf(
+                    "  serving database: %d rows by %s in %.1f s (%.0f rows/s): %s%n",
+                    s.rows(), s.method(), s.millis() / 1000.0, s.rowsPerSecond(), s.tables()));
+    r.exportPath().ifPresent(p -> System.out.println("  export: " + p));
+    printValueClasses(lake, r.asOfDate());
+  }
+
+  /** The as-of date's value classes from gold.segment_summary, by revenue. */
+  private static void printValueClasses(Lake lake, java.time.LocalDate asOf) {
     ResultPrinter.print(
         lake.read(PublishTables.SEGMENT_SUMMARY)
             .where(
                 col("as_of_date")
-                    .equalTo(java.sql.Date.valueOf(r.asOfDate()))
+                    .equalTo(java.sql.Date.valueOf(asOf))
                     .and(col("dimension").equalTo("value_class")))
             .orderBy(col("revenue").desc())
             .selectExpr(

@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
  * every customer: P(alive), expected purchases and average order value over {@code clv.horizon},
  * and the discounted CLV. Settings that matter: {@code clv.time-unit}, {@code horizon}, {@code
  * discount-rate}, {@code margin}, {@code likelihood}, {@code l2-penalty}.
+ *
+ * <p>Phases: observation periods → calibration fit → holdout validation → full fit and scores (the
+ * full fit starts from the calibration fit's parameters).
  */
 public final class ClvJob implements Job<ClvResult> {
   private static final Logger LOG = LoggerFactory.getLogger(ClvJob.class);
@@ -76,6 +79,72 @@ public final class ClvJob implements Job<ClvResult> {
   public Outputs<ClvResult> compute(RunContext ctx) {
     ctx.phase("observation periods");
     Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
+    Periods periods = observationPeriods(tx, ctx.version());
+    ctx.phase("calibration fit");
+    Fits calibration = calibrationFit(ctx, tx, periods);
+    ctx.phase("holdout validation");
+    Validation validation = holdoutValidation(ctx, tx, periods, calibration);
+    ctx.phase("full fit and scores");
+    Fits full = fullFit(ctx, tx, periods, calibration);
+    Scores scores = scores(ctx, full, periods);
+    List<Row> models = new ArrayList<>(calibration.models());
+    models.addAll(full.models());
+    return Outputs.of(result(periods, calibration, full, validation.check(), scores))
+        .replace(ClvTables.CLV, java.sql.Date.valueOf(periods.observationEnd()), scores.rows())
+        .write(
+            ClvTables.CLV_MODELS,
+            ctx.spark().createDataFrame(models, ClvTables.CLV_MODELS.schema()))
+        .write(ClvTables.CLV_VALIDATION, validation.byGroup())
+        .write(ClvTables.CLV_TRACKING, validation.tracking())
+        .build();
+  }
+
+  /**
+   * The calibration period runs from the first customer transaction to {@code calibrationEnd}
+   * (inclusive), the holdout from the day after to {@code observationEnd}; the full fit covers
+   * both.
+   *
+   * @param version the run's model version
+   */
+  record Periods(
+      LocalDate first,
+      LocalDate calibrationEnd,
+      LocalDate observationEnd,
+      ClvSettings.TimeUnit timeUnit,
+      String version) {
+    /** The holdout's length in time units. */
+    double holdoutLength() {
+      return ChronoUnit.DAYS.between(calibrationEnd, observationEnd) / timeUnit.days;
+    }
+  }
+
+  /**
+   * BG/NBD and Gamma-Gamma fitted on one period's summary (cached), their gold.clv_models rows and
+   * the figures of the result.
+   */
+  record Fits(
+      Dataset<Row> summary,
+      Fitted bgnbd,
+      Fitted gammaGamma,
+      List<Row> models,
+      ClvResult.Fits figures) {}
+
+  /** The calibration fit's check on the holdout: gold.clv_validation and gold.clv_tracking rows. */
+  record Validation(Dataset<Row> byGroup, ClvResult.Holdout check, Dataset<Row> tracking) {}
+
+  /** The full fit's scores (gold.clv rows, cached) and their totals. */
+  record Scores(
+      Dataset<Row> rows,
+      long customers,
+      double totalClv,
+      double totalExpectedPurchases,
+      double meanPAlive) {}
+
+  /**
+   * The periods from the data's first and last customer transaction and the settings ({@code
+   * clv.observation-end}, {@code clv.calibration-end}: two thirds of the span by default).
+   */
+  private Periods observationPeriods(Dataset<Row> tx, String version) {
     Row span =
         tx.where(col("customer_id").isNotNull()).agg(min("order_date"), max("order_date")).first();
     if (span.isNullAt(0)) {
@@ -93,33 +162,40 @@ public final class ClvJob implements Job<ClvResult> {
           calEnd,
           "must lie between the first transaction " + first + " and clv.observation-end " + obsEnd);
     }
-    String version = ctx.version();
     LOG.info(
         "calibration {} to {}, holdout to {}, time unit {}",
         first,
         calEnd,
         obsEnd,
         settings.timeUnit());
+    return new Periods(first, calEnd, obsEnd, settings.timeUnit(), version);
+  }
 
-    List<Row> models = new ArrayList<>();
-    ctx.phase("calibration fit");
-    Dataset<Row> cal = ctx.persist(ClvSummary.summarize(tx, calEnd, settings.timeUnit()));
-    Fits calibration = fitBoth(cal, "calibration", first, calEnd, version, models, null);
+  /** Both models on the calibration period, from the configured starts. */
+  private Fits calibrationFit(RunContext ctx, Dataset<Row> tx, Periods p) {
+    Dataset<Row> cal = ctx.persist(ClvSummary.summarize(tx, p.calibrationEnd(), p.timeUnit()));
+    return fitBoth(cal, "calibration", p.first(), p.calibrationEnd(), p.version(), null);
+  }
 
-    ctx.phase("holdout validation");
-    double holdout = ChronoUnit.DAYS.between(calEnd, obsEnd) / settings.timeUnit().days;
-    Dataset<Row> validation =
+  /**
+   * The calibration BG/NBD's predictions against the holdout's actual repeat purchases, by
+   * frequency group and cumulatively over time.
+   */
+  private Validation holdoutValidation(
+      RunContext ctx, Dataset<Row> tx, Periods p, Fits calibration) {
+    double holdout = p.holdoutLength();
+    Dataset<Row> byGroup =
         ctx.persist(
             validation(
-                cal,
-                ClvSummary.purchasesBetween(tx, calEnd, obsEnd),
+                calibration.summary(),
+                ClvSummary.purchasesBetween(tx, p.calibrationEnd(), p.observationEnd()),
                 BgNbd.of(calibration.bgnbd().fit().params()),
                 holdout,
-                version,
-                calEnd,
-                obsEnd));
+                p.version(),
+                p.calibrationEnd(),
+                p.observationEnd()));
     // One row per frequency group: a handful.
-    Row all = validation.where(col("frequency_group").equalTo("all")).first();
+    Row all = byGroup.where(col("frequency_group").equalTo("all")).first();
     ClvResult.Holdout check =
         new ClvResult.Holdout(
             holdout,
@@ -131,28 +207,37 @@ public final class ClvJob implements Job<ClvResult> {
     Dataset<Row> tracking =
         tracking(
             ctx.spark(),
-            cal,
+            calibration.summary(),
             tx,
             BgNbd.of(calibration.bgnbd().fit().params()),
-            settings.timeUnit().days,
-            version,
-            calEnd,
-            obsEnd);
+            p.timeUnit().days,
+            p.version(),
+            p.calibrationEnd(),
+            p.observationEnd());
+    return new Validation(byGroup, check, tracking);
+  }
 
-    ctx.phase("full fit and scores");
-    Dataset<Row> full = ctx.persist(ClvSummary.summarize(tx, obsEnd, settings.timeUnit()));
-    // From the calibration fit's parameters: the same customers with a third more history.
-    Fits fits = fitBoth(full, "full", first, obsEnd, version, models, calibration);
+  /**
+   * Both models on all data up to the observation end, from the calibration fit's parameters: the
+   * same customers with a third more history.
+   */
+  private Fits fullFit(RunContext ctx, Dataset<Row> tx, Periods p, Fits calibration) {
+    Dataset<Row> full = ctx.persist(ClvSummary.summarize(tx, p.observationEnd(), p.timeUnit()));
+    return fitBoth(full, "full", p.first(), p.observationEnd(), p.version(), calibration);
+  }
+
+  /** Every customer scored by the full fits (gold.clv), cached, with the totals of the result. */
+  private Scores scores(RunContext ctx, Fits fits, Periods p) {
     Dataset<Row> scores =
         ctx.persist(
             ClvModels.score(
-                    full,
+                    fits.summary(),
                     BgNbd.of(fits.bgnbd().fit().params()),
                     GammaGamma.of(fits.gammaGamma().fit().params()),
                     settings)
                 .select(
                     col("customer_id"),
-                    lit(java.sql.Date.valueOf(obsEnd)).as("observation_end"),
+                    lit(java.sql.Date.valueOf(p.observationEnd())).as("observation_end"),
                     col("first_purchase_date"),
                     col("last_purchase_date"),
                     col("frequency"),
@@ -164,77 +249,81 @@ public final class ClvJob implements Job<ClvResult> {
                     col("expected_avg_order_value"),
                     col("clv"),
                     lit(settings.horizon()).as("horizon"),
-                    lit(settings.timeUnit().name().toLowerCase(Locale.ROOT)).as("time_unit"),
-                    lit(version).as("model_version")));
+                    lit(unitName()).as("time_unit"),
+                    lit(p.version()).as("model_version")));
     Row totals =
         scores.agg(count(lit(1)), sum("clv"), sum("expected_purchases"), avg("p_alive")).first();
-    ClvResult result =
-        new ClvResult(
-            version,
-            first,
-            calEnd,
-            obsEnd,
-            settings.timeUnit().name().toLowerCase(Locale.ROOT),
+    Scores out =
+        new Scores(
+            scores,
             totals.getLong(0),
-            calibration.summary(),
-            fits.summary(),
-            check,
-            settings.horizon(),
-            settings.discountRate(),
-            settings.margin(),
             totals.getDouble(1),
             totals.getDouble(2),
             totals.getDouble(3));
     LOG.info(
         "{} customers scored: total CLV {}, expected purchases {}",
-        result.customers(),
-        result.totalClv(),
-        result.totalExpectedPurchases());
-    return Outputs.of(result)
-        .replace(ClvTables.CLV, java.sql.Date.valueOf(obsEnd), scores)
-        .write(
-            ClvTables.CLV_MODELS,
-            ctx.spark().createDataFrame(models, ClvTables.CLV_MODELS.schema()))
-        .write(ClvTables.CLV_VALIDATION, validation)
-        .write(ClvTables.CLV_TRACKING, tracking)
-        .build();
+        out.customers(),
+        out.totalClv(),
+        out.totalExpectedPurchases());
+    return out;
+  }
+
+  private ClvResult result(
+      Periods p, Fits calibration, Fits full, ClvResult.Holdout check, Scores scores) {
+    return new ClvResult(
+        p.version(),
+        p.first(),
+        p.calibrationEnd(),
+        p.observationEnd(),
+        unitName(),
+        scores.customers(),
+        calibration.figures(),
+        full.figures(),
+        check,
+        settings.horizon(),
+        settings.discountRate(),
+        settings.margin(),
+        scores.totalClv(),
+        scores.totalExpectedPurchases(),
+        scores.meanPAlive());
   }
 
   /**
-   * Fits BG/NBD and Gamma-Gamma on a summary and adds their rows to {@code models}: from the
-   * configured starts, or from the parameters of {@code near} alone when given (falling back to the
-   * configured starts if they do not converge).
+   * Fits BG/NBD and Gamma-Gamma on a summary, with their gold.clv_models rows: from the configured
+   * starts, or from the parameters of {@code near} alone when given (falling back to the configured
+   * starts if they do not converge). Logs both fits in one line.
    */
   private Fits fitBoth(
-      Dataset<Row> summary,
-      String fit,
-      LocalDate start,
-      LocalDate end,
-      String version,
-      List<Row> models,
-      Fits near) {
+      Dataset<Row> summary, String fit, LocalDate start, LocalDate end, String version, Fits near) {
     Fitted bg =
         ClvModels.fitBgNbd(summary, settings, near == null ? null : near.bgnbd().fit().params());
     double corr = spendCorrelation(summary, fit);
     Fitted gg =
         ClvModels.fitGammaGamma(
             summary, settings, near == null ? null : near.gammaGamma().fit().params());
-    models.add(modelRow(version, "bgnbd", fit, start, end, summary.count(), bg, BgNbd.NAMES));
-    models.add(
-        modelRow(
-            version,
-            "gamma_gamma",
-            fit,
-            start,
-            end,
-            ClvModels.spenders(summary).count(),
-            gg,
-            GammaGamma.NAMES));
-    return new Fits(
-        bg, gg, new ClvResult.Fits(summary(bg, BgNbd.NAMES), summary(gg, GammaGamma.NAMES), corr));
+    List<Row> models =
+        List.of(
+            modelRow(version, "bgnbd", fit, start, end, summary.count(), bg, BgNbd.NAMES),
+            modelRow(
+                version,
+                "gamma_gamma",
+                fit,
+                start,
+                end,
+                ClvModels.spenders(summary).count(),
+                gg,
+                GammaGamma.NAMES));
+    ClvResult.Fits figures =
+        new ClvResult.Fits(summary(bg, BgNbd.NAMES), summary(gg, GammaGamma.NAMES), corr);
+    LOG.info(
+        "{} fit: BG/NBD {} (LL {}); Gamma-Gamma {} (LL {})",
+        fit,
+        figures.bgnbd().params(),
+        figures.bgnbd().logLikelihood(),
+        figures.gammaGamma().params(),
+        figures.gammaGamma().logLikelihood());
+    return new Fits(summary, bg, gg, models, figures);
   }
-
-  private record Fits(Fitted bgnbd, Fitted gammaGamma, ClvResult.Fits summary) {}
 
   /**
    * Correlation of frequency and mean spend, warned about when large (Gamma-Gamma assumes they are
@@ -313,13 +402,51 @@ public final class ClvJob implements Job<ClvResult> {
       LocalDate calEnd,
       LocalDate obsEnd) {
     int days = (int) ChronoUnit.DAYS.between(calEnd, obsEnd);
-    int points = Math.min(days, TRACKING_POINTS);
-    int[] offsets = new int[points];
-    double[] horizons = new double[points];
-    for (int k = 0; k < points; k++) {
-      offsets[k] = (int) Math.round((double) days * (k + 1) / points);
-      horizons[k] = offsets[k] / daysPerUnit;
+    TrackingPoints points = TrackingPoints.of(days, daysPerUnit);
+    double[] predicted = predictedCumulative(calibration, bg, points.horizons());
+    long[] perDay = purchaseDaysPerDay(transactions, calibration, calEnd, obsEnd);
+    List<Row> rows = new ArrayList<>();
+    long cumulative = 0;
+    int day = 0;
+    for (int k = 0; k < points.offsets().length; k++) {
+      while (day < points.offsets()[k]) {
+        cumulative += perDay[++day];
+      }
+      rows.add(
+          RowFactory.create(
+              version,
+              java.sql.Date.valueOf(calEnd),
+              java.sql.Date.valueOf(calEnd.plusDays(points.offsets()[k])),
+              points.offsets()[k],
+              (double) cumulative,
+              predicted[k]));
     }
+    return spark.createDataFrame(rows, ClvTables.CLV_TRACKING.schema());
+  }
+
+  /**
+   * The tracking days: up to {@link #TRACKING_POINTS} evenly spaced offsets from the calibration
+   * end (the last the holdout's last day), and each offset in time units.
+   */
+  record TrackingPoints(int[] offsets, double[] horizons) {
+    static TrackingPoints of(int days, double daysPerUnit) {
+      int points = Math.min(days, TRACKING_POINTS);
+      int[] offsets = new int[points];
+      double[] horizons = new double[points];
+      for (int k = 0; k < points; k++) {
+        offsets[k] = (int) Math.round((double) days * (k + 1) / points);
+        horizons[k] = offsets[k] / daysPerUnit;
+      }
+      return new TrackingPoints(offsets, horizons);
+    }
+  }
+
+  /**
+   * Σ over the calibration customers of BG/NBD's expected purchases up to each horizon: one
+   * aggregation of an array per customer.
+   */
+  private static double[] predictedCumulative(
+      Dataset<Row> calibration, BgNbd bg, double[] horizons) {
     org.apache.spark.sql.expressions.UserDefinedFunction expected =
         functions.udf(
             (org.apache.spark.sql.api.java.UDF3<Double, Double, Double, double[]>)
@@ -331,7 +458,7 @@ public final class ClvJob implements Job<ClvResult> {
                   return e;
                 },
             DataTypes.createArrayType(DataTypes.DoubleType, false));
-    double[] predicted = new double[points];
+    double[] predicted = new double[horizons.length];
     for (Row r :
         calibration
             .select(
@@ -341,7 +468,16 @@ public final class ClvJob implements Job<ClvResult> {
             .collectAsList()) {
       predicted[r.getInt(0)] = r.getDouble(1);
     }
-    long[] perDay = new long[days + 1];
+    return predicted;
+  }
+
+  /**
+   * Purchase days of the calibration customers on each day of the holdout, by days since the
+   * calibration end (one row per day reaches the driver, never one per customer).
+   */
+  private static long[] purchaseDaysPerDay(
+      Dataset<Row> transactions, Dataset<Row> calibration, LocalDate calEnd, LocalDate obsEnd) {
+    long[] perDay = new long[(int) ChronoUnit.DAYS.between(calEnd, obsEnd) + 1];
     for (Row r :
         ClvSummary.purchaseDays(transactions, calEnd, obsEnd)
             .join(calibration.select("customer_id"), "customer_id")
@@ -350,23 +486,7 @@ public final class ClvJob implements Job<ClvResult> {
             .collectAsList()) {
       perDay[r.getInt(0)] = r.getLong(1);
     }
-    List<Row> rows = new ArrayList<>();
-    long cumulative = 0;
-    int day = 0;
-    for (int k = 0; k < points; k++) {
-      while (day < offsets[k]) {
-        cumulative += perDay[++day];
-      }
-      rows.add(
-          RowFactory.create(
-              version,
-              java.sql.Date.valueOf(calEnd),
-              java.sql.Date.valueOf(calEnd.plusDays(offsets[k])),
-              offsets[k],
-              (double) cumulative,
-              predicted[k]));
-    }
-    return spark.createDataFrame(rows, ClvTables.CLV_TRACKING.schema());
+    return perDay;
   }
 
   private static Dataset<Row> aggregate(org.apache.spark.sql.RelationalGroupedDataset groups) {
@@ -400,7 +520,7 @@ public final class ClvJob implements Job<ClvResult> {
         fit,
         java.sql.Date.valueOf(start),
         java.sql.Date.valueOf(end),
-        settings.timeUnit().name().toLowerCase(Locale.ROOT),
+        unitName(),
         customers,
         settings.likelihood().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         f.rows(),
@@ -434,7 +554,12 @@ public final class ClvJob implements Job<ClvResult> {
             fit.evaluations(),
             f.rows(),
             fit.fitMillis());
-    LOG.info("{}", s);
+    LOG.debug("{}", s);
     return s;
+  }
+
+  /** day, week or month. */
+  private String unitName() {
+    return settings.timeUnit().name().toLowerCase(Locale.ROOT);
   }
 }

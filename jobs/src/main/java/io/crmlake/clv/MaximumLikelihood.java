@@ -76,79 +76,24 @@ public final class MaximumLikelihood {
     }
     LongAccumulator calls = rows.context().longAccumulator(family.name() + " likelihood rows");
     Updater updater = o.l2Penalty() > 0 ? new SquaredL2Updater() : new SimpleUpdater();
-    Fit best = null;
-    int totalIterations = 0;
-    List<String> failures = new ArrayList<>();
+    List<Descent> descents = new ArrayList<>();
     for (double[] start : starts) {
-      double[] phi = new double[start.length];
-      for (int i = 0; i < start.length; i++) {
-        phi[i] = Math.log(start[i]);
-      }
-      Tuple2<Vector, double[]> result;
-      try {
-        result =
-            LBFGS.runLBFGS(
-                rows.rdd(),
-                new NegativeLogLikelihood(family, n / customers, calls),
-                updater,
-                10,
-                o.tolerance(),
-                o.maxIterations(),
-                o.l2Penalty(),
-                Vectors.dense(phi));
-      } catch (RuntimeException e) {
-        failures.add(Arrays.toString(start) + ": " + e.getMessage());
-        LOG.warn("{} fit from {} failed: {}", family.name(), Arrays.toString(start), e.toString());
-        continue;
-      }
-      int iterations = result._2().length - 1;
-      totalIterations += iterations;
-      double[] theta = exp(result._1().toArray());
-      double[] sums = evaluate(rows, family, theta);
-      double ll = sums[0];
-      double gradNorm = 0;
-      for (int i = 0; i < theta.length; i++) {
-        gradNorm = Math.max(gradNorm, Math.abs(sums[i + 1] * theta[i]) / customers);
-      }
-      boolean converged =
-          Double.isFinite(ll)
-              && iterations < o.maxIterations()
-              && (o.l2Penalty() > 0 || gradNorm < 1e-4);
-      LOG.info(
-          "{} from {}: params {}, log-likelihood {}, {} iterations, |gradient|/customer {}{}",
-          family.name(),
-          Arrays.toString(start),
-          Arrays.toString(theta),
-          ll,
-          iterations,
-          gradNorm,
-          converged ? "" : " (not converged)");
-      if (!converged) {
-        failures.add(
-            Arrays.toString(start)
-                + ": stopped after "
-                + iterations
-                + " iterations with |gradient|/customer "
-                + gradNorm);
-        continue;
-      }
-      if (best == null || ll > best.logLikelihood()) {
-        best = new Fit(theta, null, ll, iterations, 0, true, gradNorm, 0);
-      }
+      descents.add(
+          descend(
+              rows,
+              family,
+              start,
+              o,
+              updater,
+              new NegativeLogLikelihood(family, n / customers, calls),
+              customers));
     }
-    if (best == null) {
-      throw new FitException(
-          family.name()
-              + " did not converge from any of "
-              + starts.size()
-              + " starting points ("
-              + String.join("; ", failures)
-              + "); raise clv.max-iterations, or set clv.l2-penalty > 0 to regularise");
-    }
+    Descent best = best(family, descents);
+    int totalIterations = descents.stream().mapToInt(Descent::iterations).sum();
     long evaluations = Math.round(calls.value() / (double) n);
-    double[] se = standardErrors(rows, family, best.params());
+    double[] se = standardErrors(rows, family, best.theta());
     return new Fit(
-        best.params(),
+        best.theta(),
         se,
         best.logLikelihood(),
         totalIterations,
@@ -156,6 +101,104 @@ public final class MaximumLikelihood {
         true,
         best.gradientNorm(),
         (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * One L-BFGS descent from a start: where it ended, or why it failed ({@code failure} not null;
+   * {@code iterations} 0 when the optimiser threw).
+   */
+  private record Descent(
+      double[] theta,
+      double logLikelihood,
+      int iterations,
+      double gradientNorm,
+      boolean converged,
+      String failure) {}
+
+  /**
+   * Minimises the objective from {@code start} and evaluates the log-likelihood and gradient where
+   * it stops: converged when both are finite, within the iterations, and (unpenalised) the largest
+   * gradient per customer is under 1e-4.
+   */
+  private static Descent descend(
+      JavaRDD<Tuple2<Object, Vector>> rows,
+      Family family,
+      double[] start,
+      Options o,
+      Updater updater,
+      NegativeLogLikelihood objective,
+      double customers) {
+    Tuple2<Vector, double[]> result;
+    try {
+      result =
+          LBFGS.runLBFGS(
+              rows.rdd(),
+              objective,
+              updater,
+              10,
+              o.tolerance(),
+              o.maxIterations(),
+              o.l2Penalty(),
+              Vectors.dense(log(start)));
+    } catch (RuntimeException e) {
+      LOG.warn("{} fit from {} failed: {}", family.name(), Arrays.toString(start), e.toString());
+      return new Descent(
+          null, Double.NaN, 0, Double.NaN, false, Arrays.toString(start) + ": " + e.getMessage());
+    }
+    int iterations = result._2().length - 1;
+    double[] theta = exp(result._1().toArray());
+    double[] sums = evaluate(rows, family, theta);
+    double ll = sums[0];
+    double gradNorm = 0;
+    for (int i = 0; i < theta.length; i++) {
+      gradNorm = Math.max(gradNorm, Math.abs(sums[i + 1] * theta[i]) / customers);
+    }
+    boolean converged =
+        Double.isFinite(ll)
+            && iterations < o.maxIterations()
+            && (o.l2Penalty() > 0 || gradNorm < 1e-4);
+    LOG.debug(
+        "{} from {}: params {}, log-likelihood {}, {} iterations, |gradient|/customer {}{}",
+        family.name(),
+        Arrays.toString(start),
+        Arrays.toString(theta),
+        ll,
+        iterations,
+        gradNorm,
+        converged ? "" : " (not converged)");
+    String failure =
+        converged
+            ? null
+            : Arrays.toString(start)
+                + ": stopped after "
+                + iterations
+                + " iterations with |gradient|/customer "
+                + gradNorm;
+    return new Descent(theta, ll, iterations, gradNorm, converged, failure);
+  }
+
+  /**
+   * The converged descent of highest log-likelihood (the first of equals).
+   *
+   * @throws FitException when none converged, listing why each failed
+   */
+  private static Descent best(Family family, List<Descent> descents) {
+    Descent best = null;
+    for (Descent d : descents) {
+      if (d.converged() && (best == null || d.logLikelihood() > best.logLikelihood())) {
+        best = d;
+      }
+    }
+    if (best == null) {
+      throw new FitException(
+          family.name()
+              + " did not converge from any of "
+              + descents.size()
+              + " starting points ("
+              + String.join("; ", descents.stream().map(Descent::failure).toList())
+              + "); raise clv.max-iterations, or set clv.l2-penalty > 0 to regularise");
+    }
+    return best;
   }
 
   /** Σ weight × (log-likelihood, gradient) over the rows: one Spark aggregation. */
@@ -214,6 +257,14 @@ public final class MaximumLikelihood {
       Arrays.fill(se, Double.NaN);
     }
     return se;
+  }
+
+  private static double[] log(double[] v) {
+    double[] out = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      out[i] = Math.log(v[i]);
+    }
+    return out;
   }
 
   private static double[] exp(double[] v) {

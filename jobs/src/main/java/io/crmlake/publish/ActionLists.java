@@ -7,21 +7,25 @@ import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.percentile_approx;
-import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
 import java.sql.Date;
 import java.time.LocalDate;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import scala.Tuple2;
 
 /**
  * The action lists a CRM team works from, each a pure function of the customers in scope (the rows
  * of {@link CustomerScores#assemble}) with a reason in words for every customer. Value thresholds
  * given as a "top share" are the approximate quantile of that share over the customers in scope,
- * computed with the list (no driver round trip).
+ * computed with the list (no driver round trip). Ranks come from a sort of the list ({@link
+ * #ranked}), so each function runs the sort when called; the lists are small next to the customers.
  */
 public final class ActionLists {
   private ActionLists() {}
@@ -176,10 +180,27 @@ public final class ActionLists {
     return scores.crossJoin(threshold);
   }
 
-  /** Rank 1, 2, … by {@code order}, ties broken by customer id. */
-  private static Dataset<Row> ranked(Dataset<Row> list, Column order) {
-    return list.withColumn(
-        "rank", row_number().over(Window.orderBy(order, col("customer_id").asc())));
+  /**
+   * Adds rank 1, 2, … by {@code order}, ties broken by customer id: the list sorted across
+   * partitions, then numbered in that order (one small job counts the rows of each partition). A
+   * row_number window without a partition key would move every row to a single partition.
+   */
+  static Dataset<Row> ranked(Dataset<Row> list, Column order) {
+    Dataset<Row> sorted = list.orderBy(order, col("customer_id").asc());
+    StructType schema = sorted.schema().add("rank", DataTypes.IntegerType, false);
+    JavaRDD<Row> rows = sorted.javaRDD().zipWithIndex().map(ActionLists::withRank);
+    return list.sparkSession().createDataFrame(rows, schema);
+  }
+
+  /** The row with its rank (its 0-based position in the sorted list + 1) as the last column. */
+  private static Row withRank(Tuple2<Row, Long> numbered) {
+    Row r = numbered._1();
+    Object[] values = new Object[r.size() + 1];
+    for (int i = 0; i < r.size(); i++) {
+      values[i] = r.get(i);
+    }
+    values[r.size()] = Math.toIntExact(numbered._2() + 1);
+    return RowFactory.create(values);
   }
 
   private static String percent(double share) {

@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.when;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -56,63 +57,98 @@ public final class CustomerScores {
       Optional<Dataset<Row>> clv,
       Optional<Dataset<Row>> recommendations,
       Optional<Dataset<Row>> rules) {
-    Dataset<Row> base =
-        segments
-            .select(
+    Dataset<Row> all =
+        withRecommendations(
+            withClv(withChurn(base(segments, features), churn), clv), recommendations, rules);
+    List<Column> out = new ArrayList<>();
+    for (String c : COLUMNS) {
+      out.add(col(c));
+    }
+    out.add(col("rec_1_confidence"));
+    out.add(col("rec_1_lift"));
+    return all.select(out.toArray(new Column[0]));
+  }
+
+  /**
+   * The rows of gold.customer_scores: the assembled columns, {@code in_scope} true, and the run's
+   * stamps (as_of_date, run_id, pipeline_run_id, updated_at; a null stamp typed as its column).
+   */
+  static Dataset<Row> withStamps(Dataset<Row> assembled, Map<String, Object> stamps) {
+    List<Column> columns = new ArrayList<>();
+    for (String c : COLUMNS) {
+      columns.add(col(c));
+    }
+    columns.add(lit(true).as("in_scope"));
+    stamps.forEach((k, v) -> columns.add((v == null ? lit(null).cast(typeOf(k)) : lit(v)).as(k)));
+    return assembled.select(columns.toArray(new Column[0]));
+  }
+
+  /** One row per customer of the segments, with their purchase dates and order value. */
+  private static Dataset<Row> base(Dataset<Row> segments, Dataset<Row> features) {
+    return segments
+        .select(
+            col("customer_id"),
+            col("recency_days"),
+            col("frequency").as("orders"),
+            col("monetary").as("net_spend"),
+            col("r_score"),
+            col("f_score"),
+            col("m_score"),
+            col("rfm_cell"),
+            optional(segments, "rfm_segment"),
+            optional(segments, "value_class"),
+            col("pyramid_tier"),
+            col("cluster_id"),
+            col("cluster_label"),
+            col("model_version").as("segments_model_version"))
+        .join(
+            features.select(
                 col("customer_id"),
-                col("recency_days"),
-                col("frequency").as("orders"),
-                col("monetary").as("net_spend"),
-                col("r_score"),
-                col("f_score"),
-                col("m_score"),
-                col("rfm_cell"),
-                optional(segments, "rfm_segment"),
-                optional(segments, "value_class"),
-                col("pyramid_tier"),
-                col("cluster_id"),
-                col("cluster_label"),
-                col("model_version").as("segments_model_version"))
-            .join(
-                features.select(
+                col("first_purchase_date"),
+                col("last_purchase_date"),
+                col("avg_order_value")),
+            "customer_id")
+        .dropDuplicates("customer_id");
+  }
+
+  private static Dataset<Row> withChurn(Dataset<Row> base, Optional<Dataset<Row>> churn) {
+    return leftJoin(
+        base,
+        churn.map(
+            c ->
+                c.select(
                     col("customer_id"),
-                    col("first_purchase_date"),
-                    col("last_purchase_date"),
-                    col("avg_order_value")),
-                "customer_id")
-            .dropDuplicates("customer_id");
-    Dataset<Row> withChurn =
-        leftJoin(
-            base,
-            churn.map(
-                c ->
-                    c.select(
-                        col("customer_id"),
-                        col("churn_probability"),
-                        col("risk_band"),
-                        col("risk_decile"),
-                        col("top_reasons").as("churn_reasons"),
-                        col("lifecycle_stage"),
-                        col("model_version").as("churn_model_version"))),
-            List.of(
-                "churn_probability",
-                "risk_band",
-                "risk_decile",
-                "churn_reasons",
-                "lifecycle_stage",
-                "churn_model_version"));
-    Dataset<Row> withClv =
-        leftJoin(
-            withChurn,
-            clv.map(
-                c ->
-                    c.select(
-                        col("customer_id"),
-                        col("p_alive"),
-                        col("expected_purchases"),
-                        col("clv"),
-                        col("model_version").as("clv_model_version"))),
-            List.of("p_alive", "expected_purchases", "clv", "clv_model_version"));
+                    col("churn_probability"),
+                    col("risk_band"),
+                    col("risk_decile"),
+                    col("top_reasons").as("churn_reasons"),
+                    col("lifecycle_stage"),
+                    col("model_version").as("churn_model_version"))),
+        List.of(
+            "churn_probability",
+            "risk_band",
+            "risk_decile",
+            "churn_reasons",
+            "lifecycle_stage",
+            "churn_model_version"));
+  }
+
+  private static Dataset<Row> withClv(Dataset<Row> base, Optional<Dataset<Row>> clv) {
+    return leftJoin(
+        base,
+        clv.map(
+            c ->
+                c.select(
+                    col("customer_id"),
+                    col("p_alive"),
+                    col("expected_purchases"),
+                    col("clv"),
+                    col("model_version").as("clv_model_version"))),
+        List.of("p_alive", "expected_purchases", "clv", "clv_model_version"));
+  }
+
+  private static Dataset<Row> withRecommendations(
+      Dataset<Row> base, Optional<Dataset<Row>> recommendations, Optional<Dataset<Row>> rules) {
     List<String> recColumns = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       for (String c : List.of("item", "item_name", "score", "rule_id", "reason")) {
@@ -121,14 +157,7 @@ public final class CustomerScores {
     }
     recColumns.add("rec_1_confidence");
     recColumns.add("rec_1_lift");
-    Dataset<Row> all = leftJoin(withClv, recommendations.map(r -> topThree(r, rules)), recColumns);
-    List<Column> out = new ArrayList<>();
-    for (String c : COLUMNS) {
-      out.add(col(c));
-    }
-    out.add(col("rec_1_confidence"));
-    out.add(col("rec_1_lift"));
-    return all.select(out.toArray(new Column[0]));
+    return leftJoin(base, recommendations.map(r -> topThree(r, rules)), recColumns);
   }
 
   /**

@@ -3,11 +3,8 @@ package io.crmlake.publish;
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.max;
 
 import io.crmlake.baskets.BasketsTables;
-import io.crmlake.churn.ChurnTables;
-import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
@@ -16,7 +13,6 @@ import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.ingest.IngestTables;
-import io.crmlake.segments.SegmentsTables;
 import java.io.IOException;
 import java.sql.Date;
 import java.sql.Timestamp;
@@ -44,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * gold.segment_migration}, {@code gold.segment_summary} and the action lists {@code
  * gold.retention_targets}, {@code gold.winback_targets} and {@code gold.cross_sell_targets}; then
  * loads the PostgreSQL serving database ({@link ServingDb}) and writes the export, if asked.
+ *
+ * <p>Phases: inputs ({@link PublishInputs}) → customer scores ({@link CustomerScores}) → history
+ * and migration → segment summary ({@link Summaries}) → action lists ({@link ActionLists}); after
+ * the writes: merge report → serving database → export.
  *
  * <p>Run with {@code bin/crmlake publish [--allow-missing] [--export PATH]}. Settings that matter:
  * {@code publish.as-of}, {@code scope-days}, the list thresholds {@code retention.*}, {@code
@@ -81,52 +81,84 @@ public final class PublishJob implements Job<PublishResult> {
 
   @Override
   public Outputs<PublishResult> compute(RunContext ctx) {
-    Lake lake = ctx.lake();
     ctx.phase("inputs");
-    Dataset<Row> allSegments = lake.read(SegmentsTables.CUSTOMER_SEGMENTS);
-    LocalDate asOf =
-        settings
-            .asOf()
-            .orElseGet(
-                () ->
-                    latest(allSegments, "as_of_date", Optional.empty())
-                        .orElseThrow(
-                            () ->
-                                new ConfigError(
-                                    "gold.customer_segments is empty: run `bin/crmlake"
-                                        + " segments` first")));
-    Dataset<Row> segments = allSegments.where(col("as_of_date").equalTo(Date.valueOf(asOf)));
-    Dataset<Row> features =
-        lake.read(SegmentsTables.CUSTOMER_FEATURES)
-            .where(col("as_of_date").equalTo(Date.valueOf(asOf)));
-    List<String> missing = new ArrayList<>();
-    Optional<LocalDate> churnAsOf = Optional.empty();
-    Optional<Dataset<Row>> churn = input(lake, ChurnTables.CHURN_SCORES, missing);
-    if (churn.isPresent()) {
-      churnAsOf = latestAtMost(churn.get(), "as_of_date", asOf);
-      LocalDate d = churnAsOf.orElse(LocalDate.MIN);
-      churn = churn.map(c -> c.where(col("as_of_date").equalTo(Date.valueOf(d))));
-    }
-    Optional<LocalDate> clvEnd = Optional.empty();
-    Optional<Dataset<Row>> clv = input(lake, ClvTables.CLV, missing);
-    if (clv.isPresent()) {
-      clvEnd = latestAtMost(clv.get(), "observation_end", asOf.minusDays(1));
-      LocalDate d = clvEnd.orElse(LocalDate.MIN);
-      clv = clv.map(c -> c.where(col("observation_end").equalTo(Date.valueOf(d))));
-    }
-    Optional<Dataset<Row>> recommendations =
-        input(lake, BasketsTables.PRODUCT_RECOMMENDATIONS, missing);
-    Optional<Dataset<Row>> rules = input(lake, BasketsTables.ASSOCIATION_RULES, missing);
-    LOG.info(
-        "publishing as of {}: churn scores as of {}, CLV to {}{}",
-        asOf,
-        churnAsOf.map(String::valueOf).orElse("(none)"),
-        clvEnd.map(String::valueOf).orElse("(none)"),
-        missing.isEmpty() ? "" : "; missing (columns left empty): " + missing);
-
+    PublishInputs in = PublishInputs.read(ctx.lake(), settings.asOf(), settings.allowMissing());
     ctx.phase("customer scores");
+    Scored scored = customerScores(ctx, in);
+    ctx.phase("history and migration");
+    History history = historyAndMigration(ctx, scored, in.asOf());
+    ctx.phase("segment summary");
+    Dataset<Row> summary = Summaries.segmentSummary(scored.wide(), in.asOf());
+    ctx.phase("action lists");
+    Lists lists = actionLists(ctx, scored.wide(), in.asOf());
+    return outputs(ctx, new Published(in, scored, history, summary, lists));
+  }
+
+  /**
+   * The customers in scope, assembled and cached.
+   *
+   * @param wide one row per customer in scope, every column of {@link CustomerScores#assemble}
+   * @param scores their gold.customer_scores rows, stamped with this run
+   * @param stamps the stamp values, also set on the rows the merge flags
+   * @param publishedAt the run's time: updated_at of the rows, published_at of the snapshot
+   */
+  record Scored(
+      Dataset<Row> wide,
+      Dataset<Row> scores,
+      Map<String, Object> stamps,
+      long customers,
+      Timestamp publishedAt) {}
+
+  /**
+   * The snapshot for gold.customer_scores_history and the class moves since the previous one.
+   *
+   * @param previous the latest earlier snapshot, if any
+   */
+  record History(
+      Dataset<Row> snapshot,
+      Dataset<Row> migration,
+      Optional<LocalDate> previous,
+      long migrations) {}
+
+  /** The three action lists, cached, and their sizes. */
+  record Lists(
+      Dataset<Row> retention,
+      Dataset<Row> winback,
+      Dataset<Row> crossSell,
+      long retentionTargets,
+      long winbackTargets,
+      long crossSellTargets) {}
+
+  /** What the phases before the writes produced: the rows to write and the result's figures. */
+  record Published(
+      PublishInputs inputs, Scored scored, History history, Dataset<Row> summary, Lists lists) {
+    /** The result, with what the steps after the writes added so far. */
+    PublishResult result(
+        Optional<PublishResult.Merge> merge,
+        Optional<PublishResult.Serving> serving,
+        Optional<String> exportPath) {
+      return new PublishResult(
+          inputs.asOf(),
+          inputs.churnAsOf(),
+          inputs.clvEnd(),
+          inputs.missingText(),
+          scored.customers(),
+          merge,
+          history.previous(),
+          history.migrations(),
+          lists.retentionTargets(),
+          lists.winbackTargets(),
+          lists.crossSellTargets(),
+          serving,
+          exportPath);
+    }
+  }
+
+  /** Assembles the customers in scope ({@code publish.scope-days}); fails when there are none. */
+  private Scored customerScores(RunContext ctx, PublishInputs in) {
     Dataset<Row> wide =
-        CustomerScores.assemble(segments, features, churn, clv, recommendations, rules);
+        CustomerScores.assemble(
+            in.segments(), in.features(), in.churn(), in.clv(), in.recommendations(), in.rules());
     if (settings.scopeDays() > 0) {
       wide = wide.where(col("recency_days").leq(settings.scopeDays()));
     }
@@ -135,112 +167,115 @@ public final class PublishJob implements Job<PublishResult> {
     if (customers == 0) {
       throw new ConfigError(
           "no customer in scope as of "
-              + asOf
+              + in.asOf()
               + " (publish.scope-days = "
               + settings.scopeDays()
               + "): nothing to publish");
     }
     Timestamp now = new Timestamp(ctx.startedAt().toEpochMilli());
-    String pipelineRun = ctx.pipelineRunId().orElse(null);
     Map<String, Object> stamps = new LinkedHashMap<>();
-    stamps.put("as_of_date", Date.valueOf(asOf));
+    stamps.put("as_of_date", Date.valueOf(in.asOf()));
     stamps.put("run_id", ctx.runId());
-    stamps.put("pipeline_run_id", pipelineRun);
+    stamps.put("pipeline_run_id", ctx.pipelineRunId().orElse(null));
     stamps.put("updated_at", now);
-    List<Column> scoreCols = new ArrayList<>();
-    for (String c : CustomerScores.COLUMNS) {
-      scoreCols.add(col(c));
-    }
-    scoreCols.add(lit(true).as("in_scope"));
-    stamps.forEach(
-        (k, v) ->
-            scoreCols.add((v == null ? lit(null).cast(CustomerScores.typeOf(k)) : lit(v)).as(k)));
-    Dataset<Row> scores = wide.select(scoreCols.toArray(new Column[0]));
+    LOG.info("{} customers in scope", customers);
+    return new Scored(wide, CustomerScores.withStamps(wide, stamps), stamps, customers, now);
+  }
 
-    ctx.phase("history and migration");
-    Dataset<Row> history =
-        scores.drop("in_scope", "updated_at").withColumn("published_at", lit(now));
+  /**
+   * This run's snapshot, and the migrations from the latest snapshot before {@code asOf} (none on
+   * the first publish).
+   */
+  private static History historyAndMigration(RunContext ctx, Scored scored, LocalDate asOf) {
+    Lake lake = ctx.lake();
+    Dataset<Row> snapshot =
+        scored
+            .scores()
+            .drop("in_scope", "updated_at")
+            .withColumn("published_at", lit(scored.publishedAt()));
     Optional<LocalDate> previous = Optional.empty();
-    Dataset<Row> migration;
     if (lake.exists(PublishTables.CUSTOMER_SCORES_HISTORY)) {
       Dataset<Row> past = lake.read(PublishTables.CUSTOMER_SCORES_HISTORY);
       previous =
-          latest(
+          PublishInputs.latest(
               past.where(col("as_of_date").lt(Date.valueOf(asOf))), "as_of_date", Optional.empty());
     }
+    Dataset<Row> migration;
     if (previous.isPresent()) {
       Dataset<Row> before =
           lake.read(PublishTables.CUSTOMER_SCORES_HISTORY)
               .where(col("as_of_date").equalTo(Date.valueOf(previous.get())));
-      migration = ctx.persist(Summaries.migration(before, previous.get(), wide, asOf));
+      migration = ctx.persist(Summaries.migration(before, previous.get(), scored.wide(), asOf));
     } else {
       migration = ctx.spark().createDataFrame(List.of(), PublishTables.SEGMENT_MIGRATION.schema());
     }
     long migrations = migration.count();
+    LOG.info(
+        "{} class moves since {}",
+        migrations,
+        previous.map(String::valueOf).orElse("(no earlier snapshot)"));
+    return new History(snapshot, migration, previous, migrations);
+  }
 
-    ctx.phase("segment summary");
-    Dataset<Row> summary = Summaries.segmentSummary(wide, asOf);
-
-    ctx.phase("action lists");
+  /** The retention, win-back and cross-sell lists of the customers in scope, cached and counted. */
+  private Lists actionLists(RunContext ctx, Dataset<Row> wide, LocalDate asOf) {
     Dataset<Row> retention = ctx.persist(ActionLists.retention(wide, settings.retention(), asOf));
     Dataset<Row> winback = ctx.persist(ActionLists.winback(wide, settings.winback(), asOf));
     Dataset<Row> crossSell =
         ctx.persist(
             ActionLists.crossSell(
                 wide, settings.crossSellMinScore(), settings.winback().minRecencyDays(), asOf));
-    PublishResult result =
-        new PublishResult(
-            asOf,
-            churnAsOf,
-            clvEnd,
-            String.join("; ", missing),
-            customers,
-            0,
-            0,
-            0,
-            0,
-            -1,
-            previous,
-            migrations,
-            retention.count(),
-            winback.count(),
-            crossSell.count(),
-            0,
-            "",
-            0,
-            0,
-            "",
-            "");
+    Lists lists =
+        new Lists(
+            retention, winback, crossSell, retention.count(), winback.count(), crossSell.count());
     LOG.info(
-        "{} customers in scope; {} class moves since {}; lists: retention {}, win-back {},"
-            + " cross-sell {}",
-        customers,
-        migrations,
-        previous.map(String::valueOf).orElse("(no earlier snapshot)"),
-        result.retentionTargets(),
-        result.winbackTargets(),
-        result.crossSellTargets());
+        "action lists: retention {}, win-back {}, cross-sell {}",
+        lists.retentionTargets(),
+        lists.winbackTargets(),
+        lists.crossSellTargets());
+    return lists;
+  }
 
+  /**
+   * The tables to write, and the steps after the writes: the merge report, the serving database
+   * (publish.serving.enabled) and the export (publish.export.path), each adding its part to the
+   * result.
+   */
+  private Outputs<PublishResult> outputs(RunContext ctx, Published p) {
+    LocalDate asOf = p.inputs().asOf();
     Outputs.Builder<PublishResult> out =
-        Outputs.of(result)
-            .merge(PublishTables.CUSTOMER_SCORES, stamps, scores)
-            .replace(PublishTables.CUSTOMER_SCORES_HISTORY, asOf, history)
-            .replace(PublishTables.SEGMENT_MIGRATION, asOf, migration)
-            .replace(PublishTables.SEGMENT_SUMMARY, asOf, summary)
-            .write(PublishTables.RETENTION_TARGETS, retention)
-            .write(PublishTables.WINBACK_TARGETS, winback)
-            .write(PublishTables.CROSS_SELL_TARGETS, crossSell)
-            .after("merge report", r -> mergeReport(lake, r, customers, ctx.runId()));
+        Outputs.of(p.result(Optional.empty(), Optional.empty(), Optional.empty()))
+            .merge(PublishTables.CUSTOMER_SCORES, p.scored().stamps(), p.scored().scores())
+            .replace(PublishTables.CUSTOMER_SCORES_HISTORY, asOf, p.history().snapshot())
+            .replace(PublishTables.SEGMENT_MIGRATION, asOf, p.history().migration())
+            .replace(PublishTables.SEGMENT_SUMMARY, asOf, p.summary())
+            .write(PublishTables.RETENTION_TARGETS, p.lists().retention())
+            .write(PublishTables.WINBACK_TARGETS, p.lists().winback())
+            .write(PublishTables.CROSS_SELL_TARGETS, p.lists().crossSell())
+            .after(
+                "merge report",
+                r ->
+                    p.result(
+                        Optional.of(mergeReport(ctx.lake(), p.scored().customers(), ctx.runId())),
+                        r.serving(),
+                        r.exportPath()));
     if (settings.serving().enabled()) {
-      out.after("serving database", r -> serve(ctx, r, asOf));
+      out.after(
+          "serving database",
+          r -> p.result(r.merge(), Optional.of(serve(ctx, asOf)), r.exportPath()));
     }
-    settings.export().ifPresent(e -> out.after("export", r -> r.withExport(export(ctx, e, asOf))));
+    settings
+        .export()
+        .ifPresent(
+            e ->
+                out.after(
+                    "export",
+                    r -> p.result(r.merge(), r.serving(), Optional.of(export(ctx, e, asOf)))));
     return out.build();
   }
 
   /** Delta's MERGE metrics of this run's commit to customer_scores (all inserted on creation). */
-  private static PublishResult mergeReport(
-      Lake lake, PublishResult r, long customers, String runId) {
+  private static PublishResult.Merge mergeReport(Lake lake, long customers, String runId) {
     Map<String, String> m =
         lake.lastCommitMetrics(PublishTables.CUSTOMER_SCORES, "MERGE", "CREATE TABLE AS SELECT");
     if (!runId.equals(m.get("userMetadata"))) {
@@ -252,25 +287,26 @@ public final class PublishJob implements Job<PublishResult> {
               + " wrote it; was another publish running?");
     }
     long version = Long.parseLong(m.getOrDefault("version", "-1"));
-    PublishResult out;
+    PublishResult.Merge merge;
     if ("MERGE".equals(m.get("operation"))) {
       long inserted = metric(m, "numTargetRowsInserted");
       long updated = metric(m, "numTargetRowsMatchedUpdated");
       long flagged = metric(m, "numTargetRowsNotMatchedBySourceUpdated");
       long source = metric(m, "numSourceRows");
-      out = r.withMerge(inserted, updated, flagged, source - inserted - updated, version);
+      merge =
+          new PublishResult.Merge(inserted, updated, flagged, source - inserted - updated, version);
     } else {
-      out = r.withMerge(customers, 0, 0, 0, version);
+      merge = new PublishResult.Merge(customers, 0, 0, 0, version);
     }
     LOG.info(
         "gold.customer_scores version {}: {} inserted, {} updated, {} flagged out of scope, {}"
             + " unchanged",
         version,
-        out.mergeInserted(),
-        out.mergeUpdated(),
-        out.mergeFlagged(),
-        out.mergeUnchanged());
-    return out;
+        merge.inserted(),
+        merge.updated(),
+        merge.flagged(),
+        merge.unchanged());
+    return merge;
   }
 
   private static long metric(Map<String, String> m, String key) {
@@ -282,13 +318,46 @@ public final class PublishJob implements Job<PublishResult> {
   }
 
   /** Loads the serving database from the committed tables. */
-  private PublishResult serve(RunContext ctx, PublishResult r, LocalDate asOf) {
-    Lake lake = ctx.lake();
+  private PublishResult.Serving serve(RunContext ctx, LocalDate asOf) {
     PublishSettings.Serving s = settings.serving();
     String url = s.url().orElseGet(() -> embedded(s).jdbcUrl());
     ServingDb.Target target =
         new ServingDb.Target(
             url, s.user(), new ServingDb.Secret(settings.password(env).orElse(null)), s.schema());
+    List<ServingDb.Load> loads = servedTables(ctx.lake(), asOf);
+    long t0 = System.nanoTime();
+    List<ServingDb.Loaded> loaded =
+        ServingDb.load(
+            target,
+            loads,
+            new ServingDb.Options(
+                s.method(),
+                s.batchSize(),
+                ctx.version().substring(ctx.version().lastIndexOf('-') + 1),
+                "crmlake publish " + ctx.runId() + ", as of " + asOf));
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    long rows = loaded.stream().mapToLong(ServingDb.Loaded::rows).sum();
+    String tables =
+        loaded.stream()
+            .map(l -> s.schema() + "." + l.table() + " " + l.rows())
+            .collect(Collectors.joining(", "));
+    LOG.info(
+        "serving database {} schema {}: {} rows in {} ms by {} ({})",
+        url,
+        s.schema(),
+        rows,
+        ms,
+        s.method(),
+        tables);
+    return new PublishResult.Serving(
+        rows, ServingDb.describe(s.method()), ms, ms == 0 ? 0 : rows * 1000.0 / ms, tables);
+  }
+
+  /**
+   * The served tables: customer_scores, the as-of date's segment summary, the action lists, and the
+   * rules and recommendations when they exist.
+   */
+  private static List<ServingDb.Load> servedTables(Lake lake, LocalDate asOf) {
     List<ServingDb.Load> loads = new ArrayList<>();
     loads.add(
         load(
@@ -324,30 +393,7 @@ public final class PublishJob implements Job<PublishResult> {
               "customer_id",
               "rank"));
     }
-    long t0 = System.nanoTime();
-    List<ServingDb.Loaded> loaded =
-        ServingDb.load(
-            target,
-            loads,
-            s.method(),
-            s.batchSize(),
-            ctx.version().substring(ctx.version().lastIndexOf('-') + 1),
-            "crmlake publish " + ctx.runId() + ", as of " + asOf);
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    long rows = loaded.stream().mapToLong(ServingDb.Loaded::rows).sum();
-    String tables =
-        loaded.stream()
-            .map(l -> s.schema() + "." + l.table() + " " + l.rows())
-            .collect(Collectors.joining(", "));
-    LOG.info(
-        "serving database {} schema {}: {} rows in {} ms by {} ({})",
-        url,
-        s.schema(),
-        rows,
-        ms,
-        s.method(),
-        tables);
-    return r.withServing(rows, ServingDb.describe(s.method()), ms, tables);
+    return loads;
   }
 
   /** The embedded server, which only the local launcher ships (not the application jar). */
@@ -406,36 +452,5 @@ public final class PublishJob implements Job<PublishResult> {
     }
     LOG.info("export: {} ({})", target, e.format());
     return target.toString();
-  }
-
-  /** A table read, or empty when it is missing and missing inputs are allowed. */
-  private Optional<Dataset<Row>> input(Lake lake, Table table, List<String> missing) {
-    if (lake.exists(table) || !settings.allowMissing()) {
-      return Optional.of(lake.read(table));
-    }
-    missing.add(table + " (run `bin/crmlake " + table.producer() + "`)");
-    return Optional.empty();
-  }
-
-  /** The latest date at most {@code atMost}, else the earliest after it (with a warning). */
-  private static Optional<LocalDate> latestAtMost(
-      Dataset<Row> data, String column, LocalDate atMost) {
-    Optional<LocalDate> d = latest(data, column, Optional.of(atMost));
-    if (d.isEmpty()) {
-      Row r = data.agg(org.apache.spark.sql.functions.min(column)).first();
-      d = r.isNullAt(0) ? Optional.empty() : Optional.of(r.getDate(0).toLocalDate());
-      d.ifPresent(
-          x ->
-              LOG.warn(
-                  "no {} at or before {}: using {} (after the as-of date)", column, atMost, x));
-    }
-    return d;
-  }
-
-  /** The latest date in {@code column}, at most {@code atMost}; empty for no rows. */
-  static Optional<LocalDate> latest(Dataset<Row> data, String column, Optional<LocalDate> atMost) {
-    Dataset<Row> d = atMost.map(m -> data.where(col(column).leq(Date.valueOf(m)))).orElse(data);
-    Row r = d.agg(max(column)).first();
-    return r.isNullAt(0) ? Optional.empty() : Optional.of(r.getDate(0).toLocalDate());
   }
 }

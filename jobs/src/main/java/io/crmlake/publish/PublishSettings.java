@@ -70,23 +70,22 @@ public record PublishSettings(
             s.intAtLeast("publish.winback.min-recency-days", 1),
             s.stringList("publish.winback.tiers"),
             s.doubleIn("publish.winback.spend-top-share", 0, 1));
+    Serving serving = serving(s, config.lake().root());
+    return new PublishSettings(
+        s.optDate("publish.as-of"),
+        s.intAtLeast("publish.scope-days", 0),
+        s.bool("publish.allow-missing"),
+        retention,
+        winback,
+        s.doubleIn("publish.cross-sell.min-score", 0, 1e9),
+        serving,
+        export(s));
+  }
+
+  /** {@code publish.serving.*}: the server's URL (never with credentials), user, schema, load. */
+  private static Serving serving(Settings s, String lakeRoot) {
     Optional<String> url = s.optString("publish.serving.url");
-    if (url.isPresent()) {
-      String u = url.get();
-      // Checked first, and the value never echoed: it may hold a secret.
-      int authority = u.indexOf("//");
-      String hostPart = authority < 0 ? u : u.substring(authority + 2).split("[/?]", 2)[0];
-      if (u.toLowerCase(Locale.ROOT).contains("password") || hostPart.contains("@")) {
-        throw new ConfigError(
-            "publish.serving.url must not hold credentials (a password parameter or user:secret@):"
-                + " remove them from the URL, set publish.serving.user and the environment"
-                + " variable named by publish.serving.password-env");
-      }
-      if (!u.startsWith("jdbc:postgresql://")) {
-        throw new ConfigError(
-            "publish.serving.url must be a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db");
-      }
-    }
+    url.ifPresent(PublishSettings::checkUrl);
     String schema = s.string("publish.serving.schema").trim();
     if (!schema.matches("[a-z_][a-z0-9_]{0,40}")) {
       throw ConfigError.invalid(
@@ -98,35 +97,44 @@ public record PublishSettings(
           "publish.serving.password-env", passwordEnv, "must be an environment variable name");
     }
     boolean enabled = s.bool("publish.serving.enabled");
-    Path embeddedDir = embeddedDir(s, config.lake().root());
+    Path embeddedDir = embeddedDir(s, lakeRoot);
     if (enabled && url.isEmpty() && embeddedDir == null) {
       throw ConfigError.invalid(
           "publish.serving.url",
           "\"\"",
           "must name a PostgreSQL server when lake.root ("
-              + config.lake().root()
+              + lakeRoot
               + ") is not a local folder: the embedded server keeps its data under the lake");
     }
-    Serving serving =
-        new Serving(
-            enabled,
-            url,
-            s.string("publish.serving.user").trim(),
-            passwordEnv,
-            schema,
-            s.enumValue("publish.serving.method", Method.class),
-            s.intAtLeast("publish.serving.batch-size", 1),
-            s.intAtLeast("publish.serving.embedded.port", 1),
-            embeddedDir);
-    return new PublishSettings(
-        s.optDate("publish.as-of"),
-        s.intAtLeast("publish.scope-days", 0),
-        s.bool("publish.allow-missing"),
-        retention,
-        winback,
-        s.doubleIn("publish.cross-sell.min-score", 0, 1e9),
-        serving,
-        export(s));
+    return new Serving(
+        enabled,
+        url,
+        s.string("publish.serving.user").trim(),
+        passwordEnv,
+        schema,
+        s.enumValue("publish.serving.method", Method.class),
+        s.intAtLeast("publish.serving.batch-size", 1),
+        s.intAtLeast("publish.serving.embedded.port", 1),
+        embeddedDir);
+  }
+
+  /**
+   * Fails unless {@code url} is a PostgreSQL JDBC URL without credentials; checked for credentials
+   * first, and the value never echoed: it may hold a secret.
+   */
+  private static void checkUrl(String url) {
+    int authority = url.indexOf("//");
+    String hostPart = authority < 0 ? url : url.substring(authority + 2).split("[/?]", 2)[0];
+    if (url.toLowerCase(Locale.ROOT).contains("password") || hostPart.contains("@")) {
+      throw new ConfigError(
+          "publish.serving.url must not hold credentials (a password parameter or user:secret@):"
+              + " remove them from the URL, set publish.serving.user and the environment"
+              + " variable named by publish.serving.password-env");
+    }
+    if (!url.startsWith("jdbc:postgresql://")) {
+      throw new ConfigError(
+          "publish.serving.url must be a PostgreSQL JDBC URL, jdbc:postgresql://host:port/db");
+    }
   }
 
   private static Optional<Export> export(Settings s) {

@@ -15,6 +15,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -78,97 +82,24 @@ public final class ServingDb {
   /** What a load did per table. */
   public record Loaded(String table, long rows) {}
 
+  /**
+   * How the rows are sent: by {@code method}, {@code batchSize} rows at a time; {@code token} makes
+   * constraint and index names unique per load (the run id's random part); {@code note} ends each
+   * table's comment.
+   */
+  public record Options(Method method, int batchSize, String token, String note) {}
+
   private ServingDb() {}
 
-  /**
-   * Loads every table into staging, then swaps all of them in within one transaction. {@code token}
-   * makes constraint and index names unique per load (the run id's random part).
-   */
-  public static List<Loaded> load(
-      Target target, List<Load> loads, Method method, int batchSize, String token, String note) {
+  /** Loads every table into staging, then swaps all of them in within one transaction. */
+  public static List<Loaded> load(Target target, List<Load> loads, Options options) {
     String schema = target.schema();
-    List<Loaded> out = new ArrayList<>();
     try (Connection c = target.connect()) {
       c.setAutoCommit(true);
-      try (Statement st = c.createStatement()) {
-        // One load per schema at a time (a second publish waits): staging names are per table.
-        st.execute("SELECT pg_advisory_lock(hashtext('crmlake publish " + schema + "'))");
-        if (!schemaExists(c, schema)) {
-          st.execute("CREATE SCHEMA " + schema);
-        }
-      }
-      String loading = "the staging tables";
-      // The tables load side by side (a Spark job each): small tables do not wait in line.
-      java.util.concurrent.ExecutorService pool =
-          java.util.concurrent.Executors.newFixedThreadPool(Math.min(loads.size(), 4));
-      List<java.util.concurrent.Future<Loaded>> futures = new ArrayList<>();
-      try {
-        try (Statement st = c.createStatement()) {
-          for (Load l : loads) {
-            st.execute("DROP TABLE IF EXISTS " + staging(schema, l.name()));
-            st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
-            st.execute(createTable(staging(schema, l.name()), l.rows().schema()));
-          }
-        }
-        for (Load l : loads) {
-          futures.add(
-              pool.submit(
-                  () -> {
-                    try (Connection own = target.connect()) {
-                      return new Loaded(
-                          l.name(), fill(target, l, method, batchSize, token, note, own));
-                    }
-                  }));
-        }
-        for (int i = 0; i < futures.size(); i++) {
-          loading = loads.get(i).name();
-          try {
-            out.add(futures.get(i).get());
-          } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof Exception x ? x : e;
-          }
-        }
-        loading = "the swap";
-        swap(c, schema, loads);
-      } catch (Exception e) {
-        // Also Spark's SparkException, which foreachPartition throws undeclared. The other loads
-        // finish (or fail) before their staging tables are dropped.
-        for (java.util.concurrent.Future<Loaded> f : futures) {
-          try {
-            f.get();
-          } catch (Exception ignored) {
-            // reported through e, or irrelevant once e happened
-          }
-        }
-        dropStaging(c, schema, loads);
-        throw new IllegalStateException(
-            "loading the serving database "
-                + target.url()
-                + " (schema "
-                + schema
-                + ") failed at "
-                + loading
-                + "; the served tables are unchanged: "
-                + e.getMessage(),
-            e);
-      } finally {
-        pool.shutdownNow();
-      }
-      // The new tables are live: a failure to drop an old one is a warning, not a failed load.
-      for (Load l : loads) {
-        try (Statement st = c.createStatement()) {
-          st.execute("SET lock_timeout = '30s'");
-          st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
-        } catch (SQLException e) {
-          LOG.warn(
-              "the new {}.{} is served, but the old copy {} could not be dropped (a view or key"
-                  + " that depends on it?): {}",
-              schema,
-              l.name(),
-              old(schema, l.name()),
-              e.getMessage());
-        }
-      }
+      lockSchema(c, schema);
+      List<Loaded> out = stageAndSwap(c, target, loads, options);
+      dropOld(c, schema, loads);
+      return out;
     } catch (SQLException e) {
       throw new IllegalStateException(
           "loading the serving database "
@@ -179,18 +110,125 @@ public final class ServingDb {
               + e.getMessage(),
           e);
     }
-    return out;
   }
 
-  /** Sends the rows from the executors into the staging table; checks the count; adds keys. */
-  private static long fill(
-      Target target, Load l, Method method, int batchSize, String token, String note, Connection c)
+  /** Takes the schema's load lock (a second publish waits) and creates the schema if needed. */
+  private static void lockSchema(Connection c, String schema) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      // Staging names are per table, so one load per schema at a time.
+      st.execute("SELECT pg_advisory_lock(hashtext('crmlake publish " + schema + "'))");
+      if (!schemaExists(c, schema)) {
+        st.execute("CREATE SCHEMA " + schema);
+      }
+    }
+  }
+
+  /**
+   * Creates the staging tables, fills them side by side (a Spark job each: small tables do not wait
+   * in line) and swaps them in. On any failure the other loads finish (or fail) first, then every
+   * staging table is dropped.
+   */
+  private static List<Loaded> stageAndSwap(
+      Connection c, Target target, List<Load> loads, Options options) {
+    String schema = target.schema();
+    String loading = "the staging tables";
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(loads.size(), 4));
+    List<Future<Loaded>> futures = new ArrayList<>();
+    try {
+      createStaging(c, schema, loads);
+      for (Load l : loads) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  try (Connection own = target.connect()) {
+                    return new Loaded(l.name(), fill(target, l, options, own));
+                  }
+                }));
+      }
+      List<Loaded> out = new ArrayList<>();
+      for (int i = 0; i < futures.size(); i++) {
+        loading = loads.get(i).name();
+        try {
+          out.add(futures.get(i).get());
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof Exception x ? x : e;
+        }
+      }
+      loading = "the swap";
+      swap(c, schema, loads);
+      return out;
+    } catch (Exception e) {
+      // Also Spark's SparkException, which foreachPartition throws undeclared.
+      awaitAll(futures);
+      dropStaging(c, schema, loads);
+      throw new IllegalStateException(
+          "loading the serving database "
+              + target.url()
+              + " (schema "
+              + schema
+              + ") failed at "
+              + loading
+              + "; the served tables are unchanged: "
+              + e.getMessage(),
+          e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Drops any leftover staging and old copies, then creates each empty staging table. */
+  private static void createStaging(Connection c, String schema, List<Load> loads)
+      throws SQLException {
+    try (Statement st = c.createStatement()) {
+      for (Load l : loads) {
+        st.execute("DROP TABLE IF EXISTS " + staging(schema, l.name()));
+        st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
+        st.execute(createTable(staging(schema, l.name()), l.rows().schema()));
+      }
+    }
+  }
+
+  /** Waits for every load to end, whatever its outcome (reported otherwise, or irrelevant). */
+  private static void awaitAll(List<Future<Loaded>> futures) {
+    for (Future<Loaded> f : futures) {
+      try {
+        f.get();
+      } catch (Exception ignored) {
+        // reported through the failure that stopped the load, or irrelevant once it happened
+      }
+    }
+  }
+
+  /**
+   * Drops the replaced tables. The new tables are live: a failure to drop an old one is a warning,
+   * not a failed load.
+   */
+  private static void dropOld(Connection c, String schema, List<Load> loads) {
+    for (Load l : loads) {
+      try (Statement st = c.createStatement()) {
+        st.execute("SET lock_timeout = '30s'");
+        st.execute("DROP TABLE IF EXISTS " + old(schema, l.name()));
+      } catch (SQLException e) {
+        LOG.warn(
+            "the new {}.{} is served, but the old copy {} could not be dropped (a view or key"
+                + " that depends on it?): {}",
+            schema,
+            l.name(),
+            old(schema, l.name()),
+            e.getMessage());
+      }
+    }
+  }
+
+  /** Sends the rows from the executors into the staging table, checks the count, adds keys. */
+  private static long fill(Target target, Load l, Options options, Connection c)
       throws SQLException {
     String staging = staging(target.schema(), l.name());
-    StructType schema = l.rows().schema();
     LongAccumulator sent = l.rows().sparkSession().sparkContext().longAccumulator(l.name());
     l.rows()
-        .foreachPartition(new PartitionLoader(target, staging, schema, method, batchSize, sent));
+        .foreachPartition(
+            new PartitionLoader(
+                target, staging, l.rows().schema(), options.method(), options.batchSize(), sent));
     long loaded;
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT count(*) FROM " + staging)) {
@@ -201,7 +239,16 @@ public final class ServingDb {
       throw new IllegalStateException(
           l.name() + ": " + loaded + " rows arrived in staging, " + sent.value() + " were sent");
     }
-    String base = l.name() + "_" + token;
+    keysAndComments(c, staging, l, options);
+    LOG.debug("serving: {} rows of {} in staging ({})", loaded, l.name(), options.method());
+    return loaded;
+  }
+
+  /** The staging table's primary key, indexes, table and column comments and statistics. */
+  private static void keysAndComments(Connection c, String staging, Load l, Options options)
+      throws SQLException {
+    String base = l.name() + "_" + options.token();
+    List<String> columns = List.of(l.rows().schema().fieldNames());
     try (Statement st = c.createStatement()) {
       if (!l.primaryKey().isEmpty()) {
         st.execute(
@@ -220,9 +267,9 @@ public final class ServingDb {
           "COMMENT ON TABLE "
               + staging
               + " IS "
-              + literal(l.table().comment() + " [" + note + "]"));
+              + literal(l.table().comment() + " [" + options.note() + "]"));
       for (StructField f : l.table().schema().fields()) {
-        if (List.of(schema.fieldNames()).contains(f.name())) {
+        if (columns.contains(f.name())) {
           st.execute(
               "COMMENT ON COLUMN "
                   + staging
@@ -234,8 +281,6 @@ public final class ServingDb {
       }
       st.execute("ANALYZE " + staging);
     }
-    LOG.info("serving: {} rows of {} in staging ({})", loaded, l.name(), method);
-    return loaded;
   }
 
   /** Renames every live table away and every staging table in, in one transaction. */

@@ -92,6 +92,9 @@ class PublishJobTest extends SparkTestBase {
     }
     assertFalse(logs.toString().contains(SECRET), "the password appears in the logs");
     assertTrue(logs.toString().contains("serving database"), "the capture saw the publish logs");
+    assertFalse(
+        logs.toString().contains("No Partition Defined for Window operation"),
+        "a window without a partition key moved rows to a single partition");
     for (Row r : lake.read(JobRunLog.JOB_RUNS).collectAsList()) {
       assertFalse(r.toString().contains(SECRET), "the password appears in ops.job_runs");
     }
@@ -105,7 +108,7 @@ class PublishJobTest extends SparkTestBase {
     assertEquals(0, first.migrations(), "no earlier snapshot");
     listsAsOfD1(lake, first);
     assertServedEqualsLake(lake);
-    assertTrue(first.servedRows() > 0);
+    assertTrue(first.serving().orElseThrow().rows() > 0);
     String url = EmbeddedServer.status(server.resolve("pg")).orElseThrow().jdbcUrl();
 
     // Second as-of: b changed (churn 0.20 -> 0.65), d left, e is new, a and c are unchanged. A
@@ -340,6 +343,34 @@ class PublishJobTest extends SparkTestBase {
         "no staging table is left behind");
   }
 
+  /**
+   * Ranks come from a sort across partitions: by the order column descending, nulls last, ties by
+   * customer id. Six customers in three partitions, values c1 3.0, c2 null, c3 5.0, c4 3.0, c5 5.0,
+   * c6 1.0: c3 1, c5 2 (5.0, by id), c1 3, c4 4 (3.0), c6 5, c2 6 (null last).
+   */
+  @Test
+  void ranksFollowTheOrderWithTiesByCustomerIdAndNullsLast() {
+    org.apache.spark.sql.types.StructType schema =
+        new org.apache.spark.sql.types.StructType()
+            .add("customer_id", "string")
+            .add("value", "double");
+    List<Row> rows = new ArrayList<>();
+    Object[][] values = {
+      {"c1", 3.0}, {"c2", null}, {"c3", 5.0}, {"c4", 3.0}, {"c5", 5.0}, {"c6", 1.0}
+    };
+    for (Object[] v : values) {
+      rows.add(org.apache.spark.sql.RowFactory.create(v));
+    }
+    List<Row> ranked =
+        ActionLists.ranked(
+                spark.createDataFrame(rows, schema).repartition(3), col("value").desc_nulls_last())
+            .orderBy("rank")
+            .collectAsList();
+    assertEquals(List.of("c3", "c5", "c1", "c4", "c6", "c2"), ids(ranked));
+    assertEquals(
+        List.of(1, 2, 3, 4, 5, 6), ranked.stream().map(r -> r.<Integer>getAs("rank")).toList());
+  }
+
   @Test
   void missingInputsFailNamingTheJobUnlessAllowed() {
     CrmlakeConfig config = config("publish.serving.enabled=false");
@@ -373,7 +404,8 @@ class PublishJobTest extends SparkTestBase {
   }
 
   private static List<Long> merge(PublishResult r) {
-    return List.of(r.mergeInserted(), r.mergeUpdated(), r.mergeFlagged(), r.mergeUnchanged());
+    PublishResult.Merge m = r.merge().orElseThrow();
+    return List.of(m.inserted(), m.updated(), m.flagged(), m.unchanged());
   }
 
   private static List<String> ids(List<Row> rows) {
