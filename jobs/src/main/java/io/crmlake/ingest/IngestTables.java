@@ -64,8 +64,10 @@ public final class IngestTables {
           .column(
               "reason_code",
               StringType,
-              "MALFORMED_RECORD, MISSING_FIELD, BAD_TIMESTAMP, BAD_NUMBER, NEGATIVE_PRICE or"
-                  + " ZERO_QUANTITY (README, Ingest).")
+              "Why, as a code (io.crmlake.ingest.RejectReason): ENCODING, BINARY_DATA,"
+                  + " MALFORMED_RECORD, FIELD_TOO_LONG, MISSING_FIELD, BAD_TIMESTAMP,"
+                  + " IMPLAUSIBLE_DATE, BAD_NUMBER, NEGATIVE_PRICE or ZERO_QUANTITY (README,"
+                  + " Ingest).")
           .column("reason", StringType, "Readable reason naming the column and the bad value.")
           .column("ingest_run_id", StringType, "The ingest run that rejected it (ops.job_runs).")
           .column("rejected_at", TimestampType, "When it was rejected.")
