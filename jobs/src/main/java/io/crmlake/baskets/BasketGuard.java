@@ -221,7 +221,6 @@ public final class BasketGuard {
         cappedBaskets,
         removed,
         cap.chosen().work(),
-        cap.chosen().itemsets(),
         cap.withinBudget());
   }
 

@@ -46,7 +46,6 @@ public record GuardReport(
     long cappedBaskets,
     long removedItemOccurrences,
     double projectedWorkAfterCap,
-    long projectedItemsetsAfterCap,
     boolean withinBudget) {
 
   /** True when no basket was capped: FP-Growth will find exactly the frequent itemsets. */
