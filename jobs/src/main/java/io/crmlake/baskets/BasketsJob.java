@@ -14,6 +14,7 @@ import io.crmlake.common.run.Job;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.ingest.IngestTables;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -34,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * baskets.min-support}, {@code min-confidence}, {@code level}, {@code max-itemset-length}, {@code
  * top-n}, {@code recent-days}; {@code search-budget} and {@code max-basket-size} bound FP-Growth's
  * work: baskets are capped only when its projected work would explode, and the run then reports how
- * many itemsets and rules the cap may have changed ({@link BasketMiner#prepare}). Everything is
- * computed before anything is written; then each gold table is replaced in one Delta commit ({@link
+ * many itemsets and rules the cap may have changed ({@link BasketGuard}). Everything is computed
+ * before anything is written; then each gold table is replaced in one Delta commit ({@link
  * io.crmlake.common.run.JobRunner}), so readers see the previous or the new version.
  */
 public final class BasketsJob implements Job<BasketsResult> {
@@ -66,35 +67,84 @@ public final class BasketsJob implements Job<BasketsResult> {
   public Outputs<BasketsResult> compute(RunContext ctx) {
     ctx.phase("build baskets from " + IngestTables.TRANSACTIONS);
     Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
+    Baskets baskets = buildBaskets(ctx, tx);
+
+    ctx.phase("FP-Growth and rules");
+    Rules rules = mineRules(ctx, tx, baskets);
+
+    ctx.phase("recommendations");
+    Recommendations recs = recommend(ctx, tx, baskets.all(), rules.rules());
+
+    return Outputs.of(result(baskets, rules, recs))
+        .write(
+            BasketsTables.FREQUENT_ITEMSETS,
+            rules.itemsets().orderBy(col("count").desc(), col("items")))
+        .write(
+            BasketsTables.ASSOCIATION_RULES,
+            rules.rules().orderBy(col("lift").desc(), col("rule_id")))
+        .write(BasketsTables.PRODUCT_RECOMMENDATIONS, recs.rows())
+        .build();
+  }
+
+  /**
+   * The window's baskets (cached), their count and items, FP-Growth's minimum count, and the
+   * baskets the guard prepared for mining.
+   */
+  record Baskets(
+      Dataset<Row> all, long count, long items, long minCount, BasketGuard.Prepared prepared) {
+    GuardReport guard() {
+      return prepared.report();
+    }
+  }
+
+  /** The itemsets and named rules (cached), their counts, and what the cap may have changed. */
+  record Rules(
+      Dataset<Row> itemsets,
+      Dataset<Row> rules,
+      long itemsetCount,
+      long ruleCount,
+      long redundant,
+      Optional<BasketGuard.Impact> impact) {}
+
+  /** The recommendation rows (cached), their count, customers, and the date they are as of. */
+  record Recommendations(Dataset<Row> rows, long count, long customers, Optional<LocalDate> asOf) {}
+
+  /** Baskets from the transactions, then the guard's pruning (and cap, when needed). */
+  private Baskets buildBaskets(RunContext ctx, Dataset<Row> tx) {
     Dataset<Row> baskets = ctx.persist(BasketMiner.baskets(tx, settings));
     Row stats = baskets.agg(count(lit(1)), functions.coalesce(sum("size"), lit(0L))).first();
     long n = stats.getLong(0);
     if (n == 0) {
       throw new ConfigError(
           "baskets need items (baskets.level = "
-              + settings.level().name().toLowerCase(Locale.ROOT)
+              + level()
               + ": column "
               + settings.level().column
               + "), but no sold line of silver.transactions in the window has one; sources"
               + " without products (such as CDNOW) cannot be mined");
     }
     long minCount = settings.minCount(n);
+    BasketGuard.Prepared prepared = BasketGuard.prepare(baskets, settings, minCount);
+    GuardReport guard = prepared.report();
     LOG.info(
-        "{} baskets; min support {} = at least {} baskets; min confidence {}",
+        "{} baskets; min support {} = at least {} baskets; min confidence {}; {} baskets capped",
         n,
         settings.minSupport(),
         minCount,
-        settings.minConfidence());
-    BasketMiner.Prepared prepared = BasketMiner.prepare(baskets, settings, minCount);
-    BasketMiner.GuardReport guard = prepared.report();
+        settings.minConfidence(),
+        guard.cappedBaskets());
     if (guard.exact()) {
-      LOG.info("{}", guard.describe());
+      LOG.debug("{}", guard.describe());
     } else {
       LOG.warn("{}", guard.describe());
     }
+    return new Baskets(baskets, n, stats.getLong(1), minCount, prepared);
+  }
 
-    ctx.phase("FP-Growth and rules");
-    BasketMiner.Mined mined = BasketMiner.mine(prepared.baskets(), settings, n);
+  /** FP-Growth on the prepared baskets; rules named; when capped, what the cap may have changed. */
+  private Rules mineRules(RunContext ctx, Dataset<Row> tx, Baskets baskets) {
+    BasketMiner.Mined mined =
+        BasketMiner.mine(baskets.prepared().baskets(), settings, baskets.count());
     ctx.track(mined.cached());
     Dataset<Row> itemsets = ctx.persist(mined.itemsets());
     Dataset<Row> rules = ctx.persist(withNames(mined.rules(), itemNames(tx)));
@@ -103,17 +153,24 @@ public final class BasketsJob implements Job<BasketsResult> {
     long ruleCount = counts.getLong(0);
     long redundant = ruleCount == 0 ? 0 : counts.getLong(1);
     LOG.info("{} frequent itemsets, {} rules ({} redundant)", itemsetCount, ruleCount, redundant);
-    Optional<BasketMiner.Impact> impact = Optional.empty();
-    if (!guard.exact()) {
-      impact = Optional.of(BasketMiner.impact(itemsets, rules, prepared));
+    Optional<BasketGuard.Impact> impact = Optional.empty();
+    if (!baskets.guard().exact()) {
+      impact = Optional.of(BasketGuard.impact(itemsets, rules, baskets.prepared()));
       LOG.warn(
           "the cap may have changed {} itemsets and {} rules (those holding an item it removed"
               + " from some basket; an itemset the cap hid would hold one too)",
           impact.get().itemsets(),
           impact.get().rules());
     }
+    return new Rules(itemsets, rules, itemsetCount, ruleCount, redundant, impact);
+  }
 
-    ctx.phase("recommendations");
+  /**
+   * Top-N products per customer from the rules, as of the last date of a customer basket; none (an
+   * empty table of the same columns) when no basket has a customer.
+   */
+  private Recommendations recommend(
+      RunContext ctx, Dataset<Row> tx, Dataset<Row> baskets, Dataset<Row> rules) {
     java.sql.Date asOf = BasketMiner.lastCustomerDate(baskets);
     Dataset<Row> recs;
     if (asOf == null) {
@@ -129,28 +186,34 @@ public final class BasketsJob implements Job<BasketsResult> {
     recs = ctx.persist(recs);
     Row r = recs.agg(count(lit(1)), functions.countDistinct(col("customer_id"))).first();
     LOG.info("{} recommendations for {} customers (as of {})", r.getLong(0), r.getLong(1), asOf);
+    return new Recommendations(
+        recs,
+        r.getLong(0),
+        r.getLong(1),
+        Optional.ofNullable(asOf).map(java.sql.Date::toLocalDate));
+  }
 
-    BasketsResult result =
-        new BasketsResult(
-            n,
-            stats.getLong(1),
-            settings.minSupport(),
-            minCount,
-            settings.minConfidence(),
-            settings.level().name().toLowerCase(Locale.ROOT),
-            guard,
-            impact,
-            itemsetCount,
-            ruleCount,
-            redundant,
-            r.getLong(0),
-            r.getLong(1),
-            Optional.ofNullable(asOf).map(java.sql.Date::toLocalDate));
-    return Outputs.of(result)
-        .write(BasketsTables.FREQUENT_ITEMSETS, itemsets.orderBy(col("count").desc(), col("items")))
-        .write(BasketsTables.ASSOCIATION_RULES, rules.orderBy(col("lift").desc(), col("rule_id")))
-        .write(BasketsTables.PRODUCT_RECOMMENDATIONS, recs)
-        .build();
+  private BasketsResult result(Baskets baskets, Rules rules, Recommendations recs) {
+    return new BasketsResult(
+        baskets.count(),
+        baskets.items(),
+        settings.minSupport(),
+        baskets.minCount(),
+        settings.minConfidence(),
+        level(),
+        baskets.guard(),
+        rules.impact(),
+        rules.itemsetCount(),
+        rules.ruleCount(),
+        rules.redundant(),
+        recs.count(),
+        recs.customers(),
+        recs.asOf());
+  }
+
+  /** product or category. */
+  private String level() {
+    return settings.level().name().toLowerCase(Locale.ROOT);
   }
 
   /** Item id → readable name (product name, or the category itself). */

@@ -18,9 +18,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {
       "Segment customers: RFM scores and classes, value pyramid, KMeans clusters.",
-      "Writes gold.customer_features, gold.customer_segments, gold.segment_profiles and",
-      "gold.cluster_selection for one as-of date. Settings: segments.* (as-of, rfm,",
-      "schemes, pyramid, kmeans)."
+      "Writes gold.customer_features, gold.customer_segments, gold.segment_profiles,",
+      "gold.cohort_retention and gold.cluster_selection for one as-of date. Settings:",
+      "segments.* (as-of, rfm, schemes, pyramid, kmeans)."
     })
 final class SegmentsCommand extends JobCommand<SegmentsResult> {
   @Override

@@ -123,6 +123,34 @@ final class CustomerSimulator implements Serializable {
     return Math.min(MAX_SEASON, 1.0 + christmas + weekend);
   }
 
+  /** One order: its id, customer, date and timestamp as the files write it. */
+  private record Order(String id, String customer, LocalDate date, String timestamp) {}
+
+  /**
+   * The random draws of one order line, drawn in this order whether or not the line is emitted, so
+   * that a customer's later draws never depend on {@code emitLines}.
+   */
+  private record LineDraws(
+      long quantity,
+      double price,
+      double returned,
+      double duplicated,
+      double malformed,
+      int malformedKind,
+      int returnAfterDays) {
+    static LineDraws draw(RandomDataGenerator rng, Product p, double spend) {
+      long qty = 1 + rng.nextPoisson(Math.max(0.05, spend - 1) * 0.5);
+      double price = p.price() * (rng.nextUniform(0, 1) < 0.1 ? 0.8 : 1.0);
+      double ret = rng.nextUniform(0, 1);
+      double dup = rng.nextUniform(0, 1);
+      double bad = rng.nextUniform(0, 1);
+      int badKind = rng.nextInt(0, MALFORMED.length - 1);
+      int returnAfter = rng.nextInt(1, 20);
+      return new LineDraws(qty, price, ret, dup, bad, badKind, returnAfter);
+    }
+  }
+
+  /** Draws an order's products and lines; adds its rows to {@code out} unless it is null. */
   private void emitOrder(
       RandomDataGenerator rng,
       String cid,
@@ -132,7 +160,21 @@ final class CustomerSimulator implements Serializable {
       Persona persona,
       double spend,
       List<Row> out) {
-    // Products of the order: bundles, then popular products, then planted complements.
+    Set<Integer> items = orderItems(rng, persona);
+    Order order = order(cid, seq, day, fraction);
+    int lineNo = 0;
+    for (int item : items) {
+      lineNo++;
+      Product p = catalogue.get(item);
+      LineDraws draws = LineDraws.draw(rng, p, spend);
+      if (out != null) {
+        emitLine(order, lineNo, p, draws, out);
+      }
+    }
+  }
+
+  /** Products of the order: bundles, then popular products, then planted complements. */
+  private Set<Integer> orderItems(RandomDataGenerator rng, Persona persona) {
     Set<Integer> items = new LinkedHashSet<>();
     if (rng.nextUniform(0, 1) < Catalogue.BUNDLE_PASTA_SHARE) {
       for (int i : Catalogue.BUNDLE_PASTA) {
@@ -153,54 +195,54 @@ final class CustomerSimulator implements Serializable {
         items.add(c[1]);
       }
     }
+    return items;
+  }
+
+  /** The order's id and its time of day: between 8:00 and 21:00, by {@code fraction} of the day. */
+  private Order order(String cid, int seq, int day, double fraction) {
     String orderId = String.format("O%s-%04d", cid.substring(1), seq);
     int seconds = (int) (8 * 3600 + fraction * 13 * 3600);
     LocalDate date = settings.start().plusDays(day);
     String ts =
         String.format("%s %02d:%02d:%02d", date, seconds / 3600, seconds / 60 % 60, seconds % 60);
-    int lineNo = 0;
-    for (int item : items) {
-      lineNo++;
-      Product p = catalogue.get(item);
-      long qty = 1 + rng.nextPoisson(Math.max(0.05, spend - 1) * 0.5);
-      double price = p.price() * (rng.nextUniform(0, 1) < 0.1 ? 0.8 : 1.0);
-      double ret = rng.nextUniform(0, 1);
-      double dup = rng.nextUniform(0, 1);
-      double bad = rng.nextUniform(0, 1);
-      int badKind = rng.nextInt(0, MALFORMED.length - 1);
-      int returnAfter = rng.nextInt(1, 20);
-      if (out == null) {
-        continue;
-      }
-      String[] v = {
-        orderId,
-        String.valueOf(lineNo),
-        cid,
-        ts,
-        p.id(),
-        p.name(),
-        p.category(),
-        String.valueOf(qty),
-        String.format(java.util.Locale.ROOT, "%.2f", price)
-      };
-      String kind = OK;
-      if (bad < settings.malformedShare()) {
-        kind = MALFORMED[badKind];
-        corrupt(v, kind);
-      }
-      out.add(line(v, date, kind));
-      if (kind.equals(OK) && dup < settings.duplicateShare()) {
-        out.add(line(v, date.plusDays(1), DUPLICATE));
-      }
-      LocalDate returnDate = date.plusDays(returnAfter);
-      if (kind.equals(OK) && ret < settings.returnShare() && !returnDate.isAfter(settings.end())) {
-        String[] r = v.clone();
-        r[0] = "R" + orderId.substring(1) + "-" + lineNo;
-        r[1] = "1";
-        r[3] = returnDate + ts.substring(10);
-        r[7] = String.valueOf(-qty);
-        out.add(line(r, returnDate, RETURN));
-      }
+    return new Order(orderId, cid, date, ts);
+  }
+
+  /**
+   * The line as its file holds it (corrupted when drawn malformed), then, for a clean line, its
+   * re-delivery the next day and its return, when drawn.
+   */
+  private void emitLine(Order order, int lineNo, Product p, LineDraws d, List<Row> out) {
+    String[] v = {
+      order.id(),
+      String.valueOf(lineNo),
+      order.customer(),
+      order.timestamp(),
+      p.id(),
+      p.name(),
+      p.category(),
+      String.valueOf(d.quantity()),
+      String.format(java.util.Locale.ROOT, "%.2f", d.price())
+    };
+    String kind = OK;
+    if (d.malformed() < settings.malformedShare()) {
+      kind = MALFORMED[d.malformedKind()];
+      corrupt(v, kind);
+    }
+    out.add(line(v, order.date(), kind));
+    if (kind.equals(OK) && d.duplicated() < settings.duplicateShare()) {
+      out.add(line(v, order.date().plusDays(1), DUPLICATE));
+    }
+    LocalDate returnDate = order.date().plusDays(d.returnAfterDays());
+    if (kind.equals(OK)
+        && d.returned() < settings.returnShare()
+        && !returnDate.isAfter(settings.end())) {
+      String[] r = v.clone();
+      r[0] = "R" + order.id().substring(1) + "-" + lineNo;
+      r[1] = "1";
+      r[3] = returnDate + order.timestamp().substring(10);
+      r[7] = String.valueOf(-d.quantity());
+      out.add(line(r, returnDate, RETURN));
     }
   }
 

@@ -154,68 +154,24 @@ public final class LakeGenerator {
     FileSystem fs =
         LakePaths.fileSystem(out, spark.sparkContext().hadoopConfiguration(), "generate.output");
     try {
-      String existing = readManifestFingerprint(fs, out);
-      if (settings.fingerprint().equals(existing)) {
+      if (settings.fingerprint().equals(readManifestFingerprint(fs, out))) {
         LOG.info("{} already holds a lake generated with these parameters; nothing to do", out);
         return GenerateResult.skipped(settings.customers());
       }
-      if (fs.exists(out)) {
-        for (String sub : List.of("orders", "customers", "truth", MANIFEST)) {
-          fs.delete(new Path(out, sub), true);
-        }
-      }
+      clearOutput(fs, out);
 
       ctx.phase("simulate " + settings.customers() + " customers and write order lines");
       Dataset<Row> lines = lines().persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        String ext = settings.format().extension;
-        Path staging = new Path(out, "_staging_orders");
-        fs.delete(staging, true);
-        lines
-            .drop("kind")
-            .repartition(col("file_date"))
-            .sortWithinPartitions("file_date", "order_ts", "order_id", "line_no")
-            .write()
-            .partitionBy("file_date")
-            .option("header", "true")
-            .format(ext)
-            .save(staging.toString());
-        int files = publishDailyFiles(fs, staging, new Path(out, "orders"), ext);
+        int files = writeOrderFiles(fs, out, lines);
 
         ctx.phase("write ground truth");
-        lines
-            .where(col("kind").notEqual(CustomerSimulator.OK))
-            .select("order_id", "line_no", "customer_id", "file_date", "kind")
-            .coalesce(1)
-            .write()
-            .parquet(new Path(out, "truth/anomalies").toString());
-        Map<String, Long> kinds = new LinkedHashMap<>();
-        for (Row r : lines.groupBy("kind").count().orderBy("kind").collectAsList()) {
-          kinds.put(r.getString(0), r.getLong(1));
-        }
+        Map<String, Long> kinds = writeGroundTruth(out, lines);
         long total = kinds.values().stream().mapToLong(Long::longValue).sum();
 
         ctx.phase("write customers");
-        Dataset<Row> customers = customers().persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-          customers
-              .selectExpr(PROFILE)
-              .write()
-              .option("header", "true")
-              .csv(new Path(out, "customers").toString());
-          customers.selectExpr(TRUTH).write().parquet(new Path(out, "truth/customers").toString());
-        } finally {
-          customers.unpersist();
-        }
-
+        writeCustomers(out);
         writeManifest(fs, out, files, total, kinds);
-        LOG.info(
-            "generated {} lines for {} customers in {} daily files under {}: {}",
-            total,
-            settings.customers(),
-            files,
-            out,
-            kinds);
         return new GenerateResult(settings.customers(), total, files, kinds, false);
       } finally {
         lines.unpersist();
@@ -223,6 +179,73 @@ public final class LakeGenerator {
     } catch (IOException e) {
       throw new IllegalStateException("cannot write the generated lake to " + out + ": " + e, e);
     }
+  }
+
+  /** Deletes what a run with other parameters wrote. */
+  private static void clearOutput(FileSystem fs, Path out) throws IOException {
+    if (fs.exists(out)) {
+      for (String sub : List.of("orders", "customers", "truth", MANIFEST)) {
+        fs.delete(new Path(out, sub), true);
+      }
+    }
+  }
+
+  /**
+   * One file per day of lines (without their kind), sorted by time, order and line, as a lake
+   * receives drops: written partitioned by file_date to a staging folder, then moved into {@code
+   * orders/}. Returns the number of files.
+   */
+  private int writeOrderFiles(FileSystem fs, Path out, Dataset<Row> lines) throws IOException {
+    String ext = settings.format().extension;
+    Path staging = new Path(out, "_staging_orders");
+    fs.delete(staging, true);
+    lines
+        .drop("kind")
+        .repartition(col("file_date"))
+        .sortWithinPartitions("file_date", "order_ts", "order_id", "line_no")
+        .write()
+        .partitionBy("file_date")
+        .option("header", "true")
+        .format(ext)
+        .save(staging.toString());
+    int files = publishDailyFiles(fs, staging, new Path(out, "orders"), ext);
+    LOG.info("{} daily order files under {}", files, new Path(out, "orders"));
+    return files;
+  }
+
+  /**
+   * {@code truth/anomalies}: every line that is not a clean sale (one file). Returns the lines per
+   * kind, in the order of the kinds' names.
+   */
+  private static Map<String, Long> writeGroundTruth(Path out, Dataset<Row> lines) {
+    lines
+        .where(col("kind").notEqual(CustomerSimulator.OK))
+        .select("order_id", "line_no", "customer_id", "file_date", "kind")
+        .coalesce(1)
+        .write()
+        .parquet(new Path(out, "truth/anomalies").toString());
+    Map<String, Long> kinds = new LinkedHashMap<>();
+    for (Row r : lines.groupBy("kind").count().orderBy("kind").collectAsList()) {
+      kinds.put(r.getString(0), r.getLong(1));
+    }
+    LOG.info("lines by kind: {}", kinds);
+    return kinds;
+  }
+
+  /** {@code customers/}: the profiles (CSV); {@code truth/customers}: their ground truth. */
+  private void writeCustomers(Path out) {
+    Dataset<Row> customers = customers().persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      customers
+          .selectExpr(PROFILE)
+          .write()
+          .option("header", "true")
+          .csv(new Path(out, "customers").toString());
+      customers.selectExpr(TRUTH).write().parquet(new Path(out, "truth/customers").toString());
+    } finally {
+      customers.unpersist();
+    }
+    LOG.info("{} customer profiles and their ground truth under {}", settings.customers(), out);
   }
 
   /** Moves {@code staging/file_date=D/part-*} to {@code orders/orders-D.ext}; returns the count. */

@@ -1,19 +1,11 @@
 package io.crmlake.segments;
 
-import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.explode;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.percentile_approx;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
 
 import io.crmlake.clv.ClvTables;
 import io.crmlake.common.config.ConfigError;
-import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
@@ -24,7 +16,6 @@ import io.crmlake.ingest.IngestTables;
 import io.crmlake.segments.Clustering.Selection;
 import io.crmlake.segments.Clustering.Trial;
 import io.crmlake.segments.SegmentScheme.Split;
-import java.io.IOException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,14 +23,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
@@ -48,21 +36,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Customer segmentation: {@code silver.transactions} → {@code gold.customer_features}, {@code
- * gold.customer_segments}, {@code gold.segment_profiles}, {@code gold.cohort_retention} ({@link
- * Cohorts}), {@code gold.cluster_selection}.
+ * gold.customer_segments}, {@code gold.segment_profiles} ({@link SegmentProfiles}), {@code
+ * gold.cohort_retention} ({@link Cohorts}), {@code gold.cluster_selection}.
  *
  * <p>Run with {@code bin/crmlake segments [--set segments.as-of=2024-07-01]}. Features as of the
  * date ({@link CustomerFeatures}); RFM scores and the classes of every configured scheme ({@link
  * Rfm}, {@link SegmentScheme}); the value pyramid ({@link Pyramid}); KMeans clusters with K chosen
  * by silhouette, the model saved under {@code <lake>/models/segments/kmeans/<version>} ({@link
- * Clustering}). Everything is computed first; then the model is saved and each table's rows for the
- * as-of date are replaced in one Delta commit ({@link io.crmlake.common.run.JobRunner}); other
- * dates stay, and Delta keeps history. Settings that matter: {@code segments.as-of}, {@code
- * segments.schemes}, {@code segments.pyramid.*}, {@code segments.kmeans.*}.
+ * Clustering}, {@link KMeansModels}). Everything is computed first; then the model is saved and
+ * each table's rows for the as-of date are replaced in one Delta commit ({@link
+ * io.crmlake.common.run.JobRunner}); other dates stay, and Delta keeps history. Settings that
+ * matter: {@code segments.as-of}, {@code segments.schemes}, {@code segments.pyramid.*}, {@code
+ * segments.kmeans.*}.
  */
 public final class SegmentsJob implements Job<SegmentsResult> {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentsJob.class);
-  static final String MODELS = "models/segments/kmeans";
 
   private final SegmentsSettings settings;
 
@@ -87,14 +75,69 @@ public final class SegmentsJob implements Job<SegmentsResult> {
 
   @Override
   public Outputs<SegmentsResult> compute(RunContext ctx) {
-    Lake lake = ctx.lake();
     ctx.phase("customer features");
-    Dataset<Row> tx = lake.read(IngestTables.TRANSACTIONS);
+    Customers customers = customerFeatures(ctx);
+
+    ctx.phase("RFM scores and classes");
+    RfmClasses rfm = rfmClasses(customers.features());
+
+    ctx.phase("customer pyramid");
+    PyramidTiers pyramid = pyramid(ctx.lake(), rfm.classified());
+
+    ctx.phase("KMeans clusters");
+    Clusters clusters = clusters(ctx, customers, pyramid.tiered());
+
+    ctx.phase("segment profiles");
+    Dataset<Row> profiles = segmentProfiles(ctx, clusters.segments(), customers.asOfDate());
+
+    ctx.phase("cohort retention");
+    Dataset<Row> cohorts = cohortRetention(ctx, customers);
+
+    java.sql.Date asOf = customers.asOfDate();
+    Outputs.Builder<SegmentsResult> out =
+        Outputs.of(result(customers, rfm, pyramid, clusters))
+            .replace(SegmentsTables.CUSTOMER_FEATURES, asOf, customers.features())
+            .replace(segmentsTable(), asOf, clusters.segments())
+            .replace(SegmentsTables.SEGMENT_PROFILES, asOf, profiles)
+            .replace(SegmentsTables.COHORT_RETENTION, asOf, cohorts);
+    ClusterModel model = clusters.model();
+    model.selection().ifPresent(trials -> saveTrained(out, ctx.lake(), model, trials, asOf));
+    return out.build();
+  }
+
+  /** silver.transactions, the as-of date, the customers' features (cached) and their number. */
+  record Customers(Dataset<Row> transactions, LocalDate asOf, Dataset<Row> features, long count) {
+    java.sql.Date asOfDate() {
+      return java.sql.Date.valueOf(asOf);
+    }
+  }
+
+  /**
+   * The RFM score boundaries, a warning per dimension whose boundaries collapse, the mean R, F and
+   * M the split schemes compare against, and the customers with their scores and classes.
+   */
+  record RfmClasses(
+      Rfm.Boundaries boundaries,
+      List<String> warnings,
+      double[] meanSplits,
+      Dataset<Row> classified) {}
+
+  /** The values separating the pyramid's tiers, and the customers with their tier. */
+  record PyramidTiers(double[] thresholds, Dataset<Row> tiered) {}
+
+  /** The KMeans pipeline and its version: trained by this run (with how K was chosen) or loaded. */
+  record ClusterModel(String version, PipelineModel pipeline, Optional<Selection> selection) {}
+
+  /** The model used and the rows of gold.customer_segments it assigned (cached). */
+  record Clusters(ClusterModel model, Dataset<Row> segments) {}
+
+  /** Features of the customers with a purchase before the as-of date (default: the last + 1). */
+  private Customers customerFeatures(RunContext ctx) {
+    Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
     LocalDate asOf = settings.asOf().orElseGet(() -> CustomerFeatures.defaultAsOf(tx));
     if (asOf == null) {
       throw new ConfigError("silver.transactions is empty: there are no customers to segment");
     }
-    java.sql.Date asOfDate = java.sql.Date.valueOf(asOf);
     Dataset<Row> features = ctx.persist(CustomerFeatures.compute(tx, asOf));
     long customers = features.count();
     if (customers == 0) {
@@ -102,102 +145,132 @@ public final class SegmentsJob implements Job<SegmentsResult> {
           "no customer has a purchase before segments.as-of = " + asOf + ": nothing to segment");
     }
     LOG.info("{} customers with purchases before {}", customers, asOf);
+    return new Customers(tx, asOf, features, customers);
+  }
 
-    ctx.phase("RFM scores and classes");
-    Rfm.Boundaries b = Rfm.boundaries(features, settings.quantileError());
+  /** RFM scores by quantile boundaries, then one class column per configured scheme. */
+  private RfmClasses rfmClasses(Dataset<Row> features) {
+    double error = settings.quantileError();
+    Rfm.Boundaries b = Rfm.boundaries(features, error);
     LOG.info("RFM score boundaries (20/40/60/80%): {}", b);
     List<String> warnings = Rfm.collapsed(b);
     warnings.forEach(LOG::warn);
-    double[] mean = Rfm.splits(features, Split.MEAN, settings.quantileError());
+    double[] mean = Rfm.splits(features, Split.MEAN, error);
     boolean median = settings.schemes().stream().anyMatch(s -> s.split() == Split.MEDIAN);
-    double[] med = median ? Rfm.splits(features, Split.MEDIAN, settings.quantileError()) : mean;
-    Dataset<Row> scored = Rfm.classify(Rfm.score(features, b), settings.schemes(), mean, med);
+    double[] med = median ? Rfm.splits(features, Split.MEDIAN, error) : mean;
+    Dataset<Row> classified = Rfm.classify(Rfm.score(features, b), settings.schemes(), mean, med);
+    return new RfmClasses(b, warnings, mean, classified);
+  }
 
-    ctx.phase("customer pyramid");
-    Dataset<Row> valued = withPyramidValue(lake, scored);
+  /** The pyramid tier of every customer, by net spend or CLV. */
+  private PyramidTiers pyramid(Lake lake, Dataset<Row> classified) {
+    Dataset<Row> valued = withPyramidValue(lake, classified);
     double[] thresholds =
         Pyramid.thresholds(valued, "pyramid_value", settings.tiers(), settings.quantileError());
     Dataset<Row> tiered =
         valued.withColumn(
             "pyramid_tier", Pyramid.tier(col("pyramid_value"), thresholds, settings.tiers()));
+    LOG.info(
+        "pyramid by {}: {} tiers, thresholds {}",
+        pyramidBy(),
+        settings.tiers().size(),
+        Arrays.toString(thresholds));
+    return new PyramidTiers(thresholds, tiered);
+  }
 
-    ctx.phase("KMeans clusters");
-    String version;
-    PipelineModel model;
-    Selection sel = null;
-    if (settings.kmeans().retrain()) {
-      sel = Clustering.select(features, customers, settings.kmeans());
-      version = ctx.version();
-      model =
-          Clustering.fit(
-              Clustering.canonical(features, customers),
-              settings.kmeans().features(),
-              sel.best(),
-              settings.kmeans().maxIter());
-      LOG.info(
-          "chose K = {} (silhouette {}, seed {}) on {} sampled customers; model {}",
-          sel.best().k(),
-          sel.best().silhouette(),
-          sel.best().seed(),
-          sel.sampleSize(),
-          version);
-    } else {
-      version = settings.kmeans().modelVersion().orElseGet(() -> latestModel(lake));
-      model = loadModel(lake, version);
-      LOG.info("assigning clusters with saved model {}", version);
-    }
-    Dataset<Row> segments = ctx.persist(output(Clustering.assign(tiered, model), version));
+  /** Clusters with a model trained now (segments.kmeans.retrain) or a saved one. */
+  private Clusters clusters(RunContext ctx, Customers customers, Dataset<Row> tiered) {
+    ClusterModel model = settings.kmeans().retrain() ? train(ctx, customers) : load(ctx.lake());
+    Dataset<Row> segments =
+        ctx.persist(output(Clustering.assign(tiered, model.pipeline()), model.version()));
     segments.count();
+    return new Clusters(model, segments);
+  }
 
-    ctx.phase("segment profiles");
+  /** K chosen by silhouette on a sample, then the whole pipeline fit on every customer. */
+  private ClusterModel train(RunContext ctx, Customers customers) {
+    Selection sel = Clustering.select(customers.features(), customers.count(), settings.kmeans());
+    String version = ctx.version();
+    PipelineModel model =
+        Clustering.fit(
+            Clustering.canonical(customers.features(), customers.count()),
+            settings.kmeans().features(),
+            sel.best(),
+            settings.kmeans().maxIter());
+    LOG.info(
+        "chose K = {} (silhouette {}, seed {}) on {} sampled customers; model {}",
+        sel.best().k(),
+        sel.best().silhouette(),
+        sel.best().seed(),
+        sel.sampleSize(),
+        version);
+    return new ClusterModel(version, model, Optional.of(sel));
+  }
+
+  /** segments.kmeans.model-version, or the newest model a training run committed. */
+  private ClusterModel load(Lake lake) {
+    String version = settings.kmeans().modelVersion().orElseGet(() -> KMeansModels.latest(lake));
+    PipelineModel model = KMeansModels.load(lake, version);
+    LOG.info("assigning clusters with saved model {}", version);
+    return new ClusterModel(version, model, Optional.empty());
+  }
+
+  /** Profiles of every scheme's classes, the pyramid's tiers and the clusters. */
+  private Dataset<Row> segmentProfiles(RunContext ctx, Dataset<Row> segments, java.sql.Date asOf) {
     List<String> dims = new ArrayList<>();
     settings.schemes().forEach(s -> dims.add(s.column()));
     dims.add("pyramid_tier");
     dims.add("cluster_label");
     // One row per dimension and segment (tens of rows): one file.
-    Dataset<Row> profiles = ctx.persist(profiles(segments, dims, asOfDate).coalesce(1));
-    profiles.count();
+    Dataset<Row> profiles = ctx.persist(SegmentProfiles.of(segments, dims, asOf).coalesce(1));
+    LOG.info("{} segment profiles over {} dimensions", profiles.count(), dims.size());
+    return profiles;
+  }
 
-    ctx.phase("cohort retention");
+  private Dataset<Row> cohortRetention(RunContext ctx, Customers customers) {
     // Cohort months × months since: a few thousand rows at most.
-    Dataset<Row> cohorts = ctx.persist(Cohorts.retention(tx, asOf).coalesce(1));
+    Dataset<Row> cohorts =
+        ctx.persist(Cohorts.retention(customers.transactions(), customers.asOf()).coalesce(1));
     LOG.info("{} cohort-month cells", cohorts.count());
+    return cohorts;
+  }
 
-    SegmentsResult result =
-        new SegmentsResult(
-            asOf,
-            customers,
-            b.toString(),
-            String.join(" | ", warnings),
-            Arrays.toString(mean),
-            settings.pyramidBy().name().toLowerCase(Locale.ROOT),
-            Arrays.toString(thresholds),
-            Clustering.kmeansOf(model).getK(),
-            version,
-            new TreeMap<>(Clustering.labels(model)).toString(),
-            Optional.ofNullable(sel).map(SegmentsResult.Training::of));
-    Outputs.Builder<SegmentsResult> out =
-        Outputs.of(result)
-            .replace(SegmentsTables.CUSTOMER_FEATURES, asOfDate, features)
-            .replace(segmentsTable(), asOfDate, segments)
-            .replace(SegmentsTables.SEGMENT_PROFILES, asOfDate, profiles)
-            .replace(SegmentsTables.COHORT_RETENTION, asOfDate, cohorts);
-    if (sel != null) {
-      String path = lake.root() + "/" + MODELS + "/" + version;
-      PipelineModel trained = model;
-      out.artifact(
-              "KMeans model " + version,
-              () -> {
-                try {
-                  trained.write().overwrite().save(path);
-                } catch (IOException e) {
-                  throw new IllegalStateException(
-                      "cannot save the KMeans model to " + path + ": " + e, e);
-                }
-              })
-          .write(SegmentsTables.CLUSTER_SELECTION, selectionRows(lake, sel, version, asOfDate));
-    }
-    return out.build();
+  private SegmentsResult result(
+      Customers customers, RfmClasses rfm, PyramidTiers pyramid, Clusters clusters) {
+    PipelineModel model = clusters.model().pipeline();
+    return new SegmentsResult(
+        customers.asOf(),
+        customers.count(),
+        rfm.boundaries().toString(),
+        String.join(" | ", rfm.warnings()),
+        Arrays.toString(rfm.meanSplits()),
+        pyramidBy(),
+        Arrays.toString(pyramid.thresholds()),
+        Clustering.kmeansOf(model).getK(),
+        clusters.model().version(),
+        new TreeMap<>(Clustering.labels(model)).toString(),
+        clusters.model().selection().map(SegmentsResult.Training::of));
+  }
+
+  /**
+   * A model this run trained: saved before the tables are written, and its trials appended to
+   * gold.cluster_selection (which {@link KMeansModels#latest} reads, so a run that fails after
+   * saving its model leaves it unused).
+   */
+  private static void saveTrained(
+      Outputs.Builder<SegmentsResult> out,
+      Lake lake,
+      ClusterModel model,
+      Selection sel,
+      java.sql.Date asOf) {
+    out.artifact(
+            "KMeans model " + model.version(),
+            () -> KMeansModels.save(lake, model.version(), model.pipeline()))
+        .write(SegmentsTables.CLUSTER_SELECTION, selectionRows(lake, sel, model.version(), asOf));
+  }
+
+  private String pyramidBy() {
+    return settings.pyramidBy().name().toLowerCase(Locale.ROOT);
   }
 
   /** gold.customer_segments with one column per configured classification scheme. */
@@ -254,61 +327,6 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     return assigned.select(cols.toArray(new Column[0]));
   }
 
-  /**
-   * Per dimension (scheme column, pyramid_tier, cluster_label) and segment: customers and their
-   * share, revenue (net spend) and its share, mean and median recency, frequency and monetary.
-   */
-  public static Dataset<Row> profiles(
-      Dataset<Row> segments, List<String> dimensions, java.sql.Date asOf) {
-    Row totals = segments.agg(count(lit(1)), sum(col("monetary"))).first();
-    double customers = totals.getLong(0);
-    double revenue = totals.isNullAt(1) ? 0 : totals.getDouble(1);
-    // One row per customer and dimension, then one aggregation for all dimensions.
-    List<Column> pairs = new ArrayList<>();
-    for (String d : dimensions) {
-      pairs.add(
-          struct(
-              lit(d.equals("cluster_label") ? "cluster" : d).as("dimension"),
-              col(d).cast("string").as("segment")));
-    }
-    return segments
-        .select(
-            col("recency_days"),
-            col("frequency"),
-            col("monetary"),
-            explode(array(pairs.toArray(new Column[0]))).as("d"))
-        .groupBy(col("d.dimension").as("dimension"), col("d.segment").as("segment"))
-        .agg(
-            count(lit(1)).as("customers"),
-            sum(col("monetary")).as("revenue"),
-            avg(col("recency_days")).as("mean_recency_days"),
-            percentile_approx(col("recency_days"), lit(0.5), lit(10000))
-                .cast("double")
-                .as("median_recency_days"),
-            avg(col("frequency")).as("mean_frequency"),
-            percentile_approx(col("frequency"), lit(0.5), lit(10000))
-                .cast("double")
-                .as("median_frequency"),
-            avg(col("monetary")).as("mean_monetary"),
-            percentile_approx(col("monetary"), lit(0.5), lit(10000)).as("median_monetary"))
-        .select(
-            lit(asOf).as("as_of_date"),
-            col("dimension"),
-            col("segment"),
-            col("customers"),
-            col("customers").divide(lit(customers)).as("customer_share"),
-            col("revenue"),
-            revenue == 0
-                ? lit(null).cast("double").as("revenue_share")
-                : col("revenue").divide(lit(revenue)).as("revenue_share"),
-            col("mean_recency_days"),
-            col("median_recency_days"),
-            col("mean_frequency"),
-            col("median_frequency"),
-            col("mean_monetary"),
-            col("median_monetary"));
-  }
-
   private static Dataset<Row> selectionRows(
       Lake lake, Selection sel, String version, java.sql.Date asOf) {
     List<Row> rows = new ArrayList<>();
@@ -325,50 +343,5 @@ public final class SegmentsJob implements Job<SegmentsResult> {
               t.equals(sel.best())));
     }
     return lake.spark().createDataFrame(rows, SegmentsTables.CLUSTER_SELECTION.schema());
-  }
-
-  private static String modelsDir(Lake lake) {
-    return lake.root() + "/" + MODELS;
-  }
-
-  private static PipelineModel loadModel(Lake lake, String version) {
-    String path = modelsDir(lake) + "/" + version;
-    Path p = new Path(path);
-    try {
-      FileSystem fs =
-          LakePaths.fileSystem(p, lake.spark().sparkContext().hadoopConfiguration(), "lake.root");
-      if (!fs.exists(p)) {
-        throw ConfigError.invalid(
-            "segments.kmeans.model-version",
-            version,
-            "must name a saved model under " + modelsDir(lake));
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + path + ": " + e, e);
-    }
-    return PipelineModel.load(path);
-  }
-
-  /**
-   * The newest model a training run committed: the chosen trial of gold.cluster_selection, which is
-   * written after the model is saved, so a run that failed after saving its model is ignored.
-   */
-  private static String latestModel(Lake lake) {
-    String none =
-        "segments.kmeans.retrain = false, but no trained model exists: run segments with"
-            + " retrain = true first";
-    if (!lake.exists(SegmentsTables.CLUSTER_SELECTION)) {
-      throw new ConfigError(
-          none + " (" + SegmentsTables.CLUSTER_SELECTION + " does not exist yet)");
-    }
-    Row latest =
-        lake.read(SegmentsTables.CLUSTER_SELECTION)
-            .where(col("chosen"))
-            .agg(functions.max("model_version"))
-            .first();
-    if (latest.isNullAt(0)) {
-      throw new ConfigError(none);
-    }
-    return latest.getString(0);
   }
 }

@@ -72,8 +72,22 @@ public record SegmentsSettings(
 
   public static SegmentsSettings from(CrmlakeConfig config) {
     Settings s = config.settings();
+    List<SegmentScheme> schemes = schemes(s.object("segments.schemes"));
+    List<Tier> tiers = tiers(s.objectList("segments.pyramid.tiers"));
+    KMeansSettings kmeans = kmeans(s);
+    double err = s.doubleIn("segments.rfm.quantile-error", 0, 0.1);
+    return new SegmentsSettings(
+        s.optDate("segments.as-of"),
+        err,
+        schemes,
+        s.enumValue("segments.pyramid.by", PyramidBy.class),
+        tiers,
+        kmeans);
+  }
+
+  /** segments.schemes: one classification scheme per column name. */
+  private static List<SegmentScheme> schemes(Settings schemesSettings) {
     List<SegmentScheme> schemes = new ArrayList<>();
-    Settings schemesSettings = s.object("segments.schemes");
     for (String column : schemesSettings.keys()) {
       if (RESERVED.contains(column)) {
         throw ConfigError.invalid(
@@ -81,9 +95,14 @@ public record SegmentsSettings(
       }
       schemes.add(SegmentScheme.from(column, schemesSettings));
     }
+    return List.copyOf(schemes);
+  }
+
+  /** segments.pyramid.tiers: at least two named tiers whose shares add up to 1. */
+  private static List<Tier> tiers(List<Settings> tierSettings) {
     List<Tier> tiers = new ArrayList<>();
     double total = 0;
-    for (Settings t : s.objectList("segments.pyramid.tiers")) {
+    for (Settings t : tierSettings) {
       double share = t.number("share");
       if (!(share > 0 && share < 1)) {
         throw ConfigError.invalid(t.key("share"), share, "must be between 0 and 1 (exclusive)");
@@ -101,6 +120,11 @@ public record SegmentsSettings(
           tiers,
           "must list at least two tiers whose shares add up to 1 (they add up to " + total + ")");
     }
+    return List.copyOf(tiers);
+  }
+
+  /** segments.kmeans.*: features among {@link #CLUSTER_FEATURES}, k-min ≤ k-max. */
+  private static KMeansSettings kmeans(Settings s) {
     List<String> features = s.stringList("segments.kmeans.features");
     for (String f : features) {
       if (!CLUSTER_FEATURES.contains(f)) {
@@ -118,24 +142,15 @@ public record SegmentsSettings(
     if (kMax < kMin) {
       throw ConfigError.invalid("segments.kmeans.k-max", kMax, "must be at least k-min " + kMin);
     }
-    KMeansSettings kmeans =
-        new KMeansSettings(
-            List.copyOf(features),
-            kMin,
-            kMax,
-            s.intAtLeast("segments.kmeans.seeds", 1),
-            s.intAtLeast("segments.kmeans.max-iter", 1),
-            s.intAtLeast("segments.kmeans.sample-size", 100),
-            s.intAtLeast("segments.kmeans.parallelism", 1),
-            s.bool("segments.kmeans.retrain"),
-            s.optString("segments.kmeans.model-version"));
-    double err = s.doubleIn("segments.rfm.quantile-error", 0, 0.1);
-    return new SegmentsSettings(
-        s.optDate("segments.as-of"),
-        err,
-        List.copyOf(schemes),
-        s.enumValue("segments.pyramid.by", PyramidBy.class),
-        List.copyOf(tiers),
-        kmeans);
+    return new KMeansSettings(
+        List.copyOf(features),
+        kMin,
+        kMax,
+        s.intAtLeast("segments.kmeans.seeds", 1),
+        s.intAtLeast("segments.kmeans.max-iter", 1),
+        s.intAtLeast("segments.kmeans.sample-size", 100),
+        s.intAtLeast("segments.kmeans.parallelism", 1),
+        s.bool("segments.kmeans.retrain"),
+        s.optString("segments.kmeans.model-version"));
   }
 }

@@ -132,7 +132,7 @@ class BasketMinerTest extends SparkTestBase {
   void prepareKeepsEveryBasketWithItsFrequentItemsOnly() {
     BasketsSettings s = BasketsSettings.of(0.4, 0.5);
     Dataset<Row> baskets = BasketMiner.baskets(transactions(TEXTBOOK), s);
-    BasketMiner.Prepared p = BasketMiner.prepare(baskets, s, s.minCount(5));
+    BasketGuard.Prepared p = BasketGuard.prepare(baskets, s, s.minCount(5));
     Map<String, List<String>> items = new HashMap<>();
     for (Row r : p.baskets().collectAsList()) {
       items.put(r.getAs("order_id"), r.getList(r.fieldIndex("items")));
@@ -144,7 +144,7 @@ class BasketMinerTest extends SparkTestBase {
     assertEquals(List.of("beer", "diapers", "milk"), items.get("T3"));
     assertEquals(List.of("beer", "diapers"), items.get("T4"));
     assertEquals(List.of("beer", "milk"), items.get("T5"));
-    BasketMiner.GuardReport g = p.report();
+    GuardReport g = p.report();
     assertTrue(g.exact(), g.describe());
     assertEquals(5L, g.baskets());
     assertEquals(4, g.frequentItems());

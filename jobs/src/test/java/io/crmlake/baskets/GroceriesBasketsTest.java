@@ -153,7 +153,7 @@ class GroceriesBasketsTest extends SparkTestBase {
       assertEquals(9_835L, n);
       long minCount = s.minCount(n);
       // The shipped guard leaves groceries exact: pruning to frequent items changes no result.
-      BasketMiner.Prepared prepared = BasketMiner.prepare(baskets, s, minCount);
+      BasketGuard.Prepared prepared = BasketGuard.prepare(baskets, s, minCount);
       assertTrue(prepared.report().exact(), prepared.report().describe());
       assertEquals(n, prepared.report().baskets());
       BasketMiner.Mined mined = BasketMiner.mine(prepared.baskets(), s, n);

@@ -216,8 +216,8 @@ class LongBasketsTest extends SparkTestBase {
     long n = frame.count();
     long minCount = s.minCount(n);
 
-    BasketMiner.Prepared p = BasketMiner.prepare(frame, s, minCount);
-    BasketMiner.GuardReport g = p.report();
+    BasketGuard.Prepared p = BasketGuard.prepare(frame, s, minCount);
+    GuardReport g = p.report();
     assertTrue(g.exact(), g.describe());
     assertEquals(0L, g.cappedBaskets());
     assertEquals(n, g.baskets());
@@ -241,13 +241,13 @@ class LongBasketsTest extends SparkTestBase {
         GroceriesBasketsTest.rules(expected, n, s.minConfidence());
     assertTrue(expectedRules.size() > 10, "a real rule set: " + expectedRules.size());
     assertEquals(expectedRules.keySet(), ruleKeys(m));
-    assertEquals(new BasketMiner.Impact(0, 0), BasketMiner.impact(m.itemsets(), m.rules(), p));
+    assertEquals(new BasketGuard.Impact(0, 0), BasketGuard.impact(m.itemsets(), m.rules(), p));
     m.release();
 
     // The same baskets with a budget they exceed: the guard caps the long ones.
     BasketsSettings tight = BasketsSettings.from(config(dir, "baskets.search-budget=5e6"));
-    BasketMiner.Prepared c = BasketMiner.prepare(frame, tight, minCount);
-    BasketMiner.GuardReport cg = c.report();
+    BasketGuard.Prepared c = BasketGuard.prepare(frame, tight, minCount);
+    GuardReport cg = c.report();
     assertFalse(cg.exact(), cg.describe());
     assertTrue(cg.projectedWork() > 5e6 && cg.projectedWorkAfterCap() <= 5e6, cg.describe());
     assertEquals(Integer.bitCount(cg.cap()), 1, "a power of two: " + cg.cap());
@@ -295,7 +295,7 @@ class LongBasketsTest extends SparkTestBase {
             .filter(k -> k.stream().anyMatch(removed::containsKey))
             .count();
     long changedButFound = differ.stream().filter(cappedActual::containsKey).count();
-    BasketMiner.Impact impact = BasketMiner.impact(cm.itemsets(), cm.rules(), c);
+    BasketGuard.Impact impact = BasketGuard.impact(cm.itemsets(), cm.rules(), c);
     assertEquals(atRisk, impact.itemsets());
     assertTrue(impact.itemsets() >= changedButFound);
     long rulesAtRisk =
@@ -319,8 +319,8 @@ class LongBasketsTest extends SparkTestBase {
     Dataset<Row> frame = frame(baskets).cache();
     long n = frame.count();
     long minCount = s.minCount(n);
-    BasketMiner.Prepared p = BasketMiner.prepare(frame, s, minCount);
-    BasketMiner.GuardReport g = p.report();
+    BasketGuard.Prepared p = BasketGuard.prepare(frame, s, minCount);
+    GuardReport g = p.report();
     assertFalse(g.exact(), g.describe());
     assertTrue(g.projectedWork() > s.searchBudget(), g.describe());
     assertTrue(g.withinBudget(), g.describe());
@@ -349,15 +349,15 @@ class LongBasketsTest extends SparkTestBase {
       {1, 0}, {2, 1}, {3, 2}, {4, 2}, {5, 3}, {8, 3}, {9, 4}, {1024, 10}, {1025, 11}
     };
     for (int[] c : cases) {
-      assertEquals(c[1], BasketMiner.sizeClass(c[0]), "size " + c[0]);
+      assertEquals(c[1], WorkProjection.sizeClass(c[0]), "size " + c[0]);
     }
     // The same classes computed by Spark (BasketMiner's column expression).
     for (Row r :
         spark
             .range(1, 3000)
-            .select(functions.col("id"), BasketMiner.sizeClass(functions.col("id").cast("int")))
+            .select(functions.col("id"), WorkProjection.sizeClass(functions.col("id").cast("int")))
             .collectAsList()) {
-      assertEquals(BasketMiner.sizeClass((int) r.getLong(0)), r.getInt(1), "size " + r.get(0));
+      assertEquals(WorkProjection.sizeClass((int) r.getLong(0)), r.getInt(1), "size " + r.get(0));
     }
   }
 

@@ -204,8 +204,7 @@ class RfmTest extends SparkTestBase {
     assertEquals("Base", out.get("c03").getAs("pyramid_tier"), "300 is not above 300");
     Map<String, Row> profiles = new HashMap<>();
     for (Row r :
-        SegmentsJob.profiles(tiered, List.of("pyramid_tier"), Date.valueOf(AS_OF))
-            .collectAsList()) {
+        SegmentProfiles.of(tiered, List.of("pyramid_tier"), Date.valueOf(AS_OF)).collectAsList()) {
       profiles.put(r.getAs("segment"), r);
     }
     assertEquals(2L, profiles.get("Top").<Long>getAs("customers"));

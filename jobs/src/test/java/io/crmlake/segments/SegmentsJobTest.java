@@ -108,7 +108,7 @@ class SegmentsJobTest extends SparkTestBase {
     assertEquals(4, selection.count());
     assertEquals(1, selection.where(col("chosen")).count());
     String version = r.modelVersion();
-    assertTrue(Files.isDirectory(dir.resolve(SegmentsJob.MODELS).resolve(version)), version);
+    assertTrue(Files.isDirectory(dir.resolve(KMeansModels.DIR).resolve(version)), version);
 
     // Profiles: every dimension covers all customers and all revenue.
     for (Row p :
