@@ -21,7 +21,7 @@ import org.apache.spark.sql.types.DataType;
 public final class BasketsTables {
   private static final DataType STRINGS = new ArrayType(StringType, true);
 
-  // Filled by {@link BasketMiner#mine} (its itemsets).
+  /** Filled by {@link BasketMiner#mine} (its itemsets). */
   public static final Table FREQUENT_ITEMSETS =
       Table.builder("gold", "frequent_itemsets", "baskets")
           .comment(
@@ -34,7 +34,7 @@ public final class BasketsTables {
           .column("support", DoubleType, "count / baskets.")
           .build();
 
-  // Filled by {@link BasketMiner#rules}, named by {@link BasketsJob#withNames}.
+  /** Filled by {@link BasketMiner#rules}, named by {@link BasketsJob#withNames}. */
   public static final Table ASSOCIATION_RULES =
       Table.builder("gold", "association_rules", "baskets")
           .comment(
@@ -66,7 +66,7 @@ public final class BasketsTables {
                   + " confidence.")
           .build();
 
-  // Filled by {@link BasketMiner#recommend}.
+  /** Filled by {@link BasketMiner#recommend}. */
   public static final Table PRODUCT_RECOMMENDATIONS =
       Table.builder("gold", "product_recommendations", "baskets")
           .comment(

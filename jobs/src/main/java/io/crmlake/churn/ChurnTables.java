@@ -60,7 +60,7 @@ public final class ChurnTables {
               .add("precision", DoubleType, false),
           false);
 
-  // Filled by {@link ChurnModelRecords#metricRows}; chosen by {@link ChurnModelSelection}.
+  /** Filled by {@link ChurnModelRecords#metricRows}; chosen by {@link ChurnModelSelection}. */
   public static final Table CHURN_MODEL_METRICS =
       Table.builder("gold", "churn_model_metrics", "churn")
           .comment(
@@ -136,7 +136,7 @@ public final class ChurnTables {
           .column("trained_at", TimestampType, "When the run trained it.")
           .build();
 
-  // Filled by {@link ChurnModelRecords#importanceRows}.
+  /** Filled by {@link ChurnModelRecords#importanceRows}. */
   public static final Table CHURN_FEATURE_IMPORTANCE =
       Table.builder("gold", "churn_feature_importance", "churn")
           .comment("Feature importance of every churn candidate of every training run.")
@@ -154,7 +154,7 @@ public final class ChurnTables {
           .column("method", StringType, "impurity or abs_coefficient_x_std.")
           .build();
 
-  // Filled by {@link ChurnScoring#score}; top_reasons by {@link ChurnReasons}.
+  /** Filled by {@link ChurnScoring#score}; top_reasons by {@link ChurnReasons}. */
   public static final Table CHURN_SCORES =
       Table.builder("gold", "churn_scores", "churn")
           .comment(

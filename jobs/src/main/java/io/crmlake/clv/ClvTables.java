@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.MapType;
  * them.
  */
 public final class ClvTables {
-  // Filled by {@link ClvModels#score}, called by {@link ClvJob#scores}.
+  /** Filled by {@link ClvModels#score}, called by {@link ClvJob#scores}. */
   public static final Table CLV =
       Table.builder("gold", "clv", "clv")
           .comment(
@@ -44,7 +44,7 @@ public final class ClvTables {
           .column("model_version", StringType, "The run whose fit scored it (gold.clv_models).")
           .build();
 
-  // Filled by {@link ClvJob#fitBoth}: one row per model and fit.
+  /** Filled by {@link ClvJob#fitBoth}: one row per model and fit. */
   public static final Table CLV_MODELS =
       Table.builder("gold", "clv_models", "clv")
           .comment(
@@ -79,7 +79,7 @@ public final class ClvTables {
           .column("fit_ms", LongType, "Fit time in milliseconds.")
           .build();
 
-  // Filled by {@link ClvJob#validation}.
+  /** Filled by {@link HoldoutCheck#validation}. */
   public static final Table CLV_VALIDATION =
       Table.builder("gold", "clv_validation", "clv")
           .comment(
@@ -99,7 +99,7 @@ public final class ClvTables {
           .column("mae", DoubleType, "Mean absolute error per customer.")
           .build();
 
-  // Filled by {@link ClvJob#tracking}.
+  /** Filled by {@link HoldoutCheck#tracking}. */
   public static final Table CLV_TRACKING =
       Table.builder("gold", "clv_tracking", "clv")
           .comment(

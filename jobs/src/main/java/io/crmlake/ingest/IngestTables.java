@@ -25,7 +25,7 @@ public final class IngestTables {
 
   private static final DataType MONEY = DataTypes.createDecimalType(18, 2);
 
-  // Filled by {@link IngestJob#bronzeRows}.
+  /** Filled by {@link IngestJob#bronzeRows}. */
   public static final Table TRANSACTIONS_RAW =
       Table.builder("bronze", "transactions_raw", "ingest")
           .comment(
@@ -47,7 +47,7 @@ public final class IngestTables {
           .column("ingested_at", TimestampType, "When it was stored.")
           .build();
 
-  // Filled by {@link IngestJob#rejectedRows}.
+  /** Filled by {@link IngestJob#rejectedRows}. */
   public static final Table TRANSACTIONS_REJECTED =
       Table.builder("silver", "transactions_rejected", "ingest")
           .comment(
@@ -73,7 +73,7 @@ public final class IngestTables {
           .column("rejected_at", TimestampType, "When it was rejected.")
           .build();
 
-  // Filled by {@link IngestJob#silverRows}.
+  /** Filled by {@link IngestJob#silverRows}. */
   public static final Table TRANSACTIONS =
       Table.builder("silver", "transactions", "ingest")
           .comment(
@@ -117,7 +117,7 @@ public final class IngestTables {
           .column("ingested_at", TimestampType, "When it was stored.")
           .build();
 
-  // Filled by {@link FileLog#rows}.
+  /** Filled by {@link FileLog#rows}. */
   public static final Table INGESTED_FILES =
       Table.builder("ops", "ingested_files", "ingest")
           .comment(

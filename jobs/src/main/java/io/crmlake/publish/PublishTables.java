@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.DataType;
 public final class PublishTables {
   private static final DataType STRINGS = new ArrayType(StringType, true);
 
-  // Filled by {@link CustomerScores#assemble} and {@link CustomerScores#withStamps}, merged.
+  /** Filled by {@link CustomerScores#assemble} and {@link CustomerScores#withStamps}, merged. */
   public static final Table CUSTOMER_SCORES =
       recommendationColumns(
               Table.builder("gold", "customer_scores", "publish")
@@ -116,7 +116,7 @@ public final class PublishTables {
     return b;
   }
 
-  // Filled by {@link PublishJob#historyAndMigration}.
+  /** Filled by {@link PublishJob#historyAndMigration}. */
   public static final Table CUSTOMER_SCORES_HISTORY =
       Table.builder("gold", "customer_scores_history", "publish")
           .comment(
@@ -130,7 +130,7 @@ public final class PublishTables {
           .column("published_at", TimestampType, "When the snapshot was published.")
           .build();
 
-  // Filled by {@link Summaries#migration}.
+  /** Filled by {@link Summaries#migration}. */
   public static final Table SEGMENT_MIGRATION =
       Table.builder("gold", "segment_migration", "publish")
           .comment(
@@ -145,7 +145,7 @@ public final class PublishTables {
           .column("to_segment", StringType, "Class in this snapshot (null: none).")
           .build();
 
-  // Filled by {@link Summaries#segmentSummary}.
+  /** Filled by {@link Summaries#segmentSummary}. */
   public static final Table SEGMENT_SUMMARY =
       Table.builder("gold", "segment_summary", "publish")
           .comment(
@@ -171,7 +171,7 @@ public final class PublishTables {
           .column("mean_clv", DoubleType, "Mean CLV of its customers with one.")
           .build();
 
-  // Filled by {@link ActionLists#retention}.
+  /** Filled by {@link ActionLists#retention}. */
   public static final Table RETENTION_TARGETS =
       Table.builder("gold", "retention_targets", "publish")
           .comment(
@@ -191,7 +191,7 @@ public final class PublishTables {
           .column("reason", StringType, "Why the customer is on the list, in words.")
           .build();
 
-  // Filled by {@link ActionLists#winback}.
+  /** Filled by {@link ActionLists#winback}. */
   public static final Table WINBACK_TARGETS =
       Table.builder("gold", "winback_targets", "publish")
           .comment(
@@ -213,7 +213,7 @@ public final class PublishTables {
           .column("reason", StringType, "Why the customer is on the list, in words.")
           .build();
 
-  // Filled by {@link ActionLists#crossSell}.
+  /** Filled by {@link ActionLists#crossSell}. */
   public static final Table CROSS_SELL_TARGETS =
       Table.builder("gold", "cross_sell_targets", "publish")
           .comment(

@@ -78,10 +78,18 @@ public record SegmentScheme(
     }
     Settings c = schemes.object(column);
     Type type = c.enumValue("type", Type.class);
-    Split split = c.has("split") ? c.enumValue("split", Split.class) : Split.MEAN;
     String listKey = type == Type.SPLIT ? "classes" : "rules";
+    c.onlyKeys(
+        type == Type.SPLIT
+            ? List.of("type", "split", "classes", "default")
+            : List.of("type", "rules", "default"));
+    Split split = c.has("split") ? c.enumValue("split", Split.class) : Split.MEAN;
     List<Rule> rules = new ArrayList<>();
     for (Settings it : c.objectList(listKey)) {
+      it.onlyKeys(
+          type == Type.SPLIT
+              ? List.of("name", "r", "f", "m")
+              : List.of("name", "r", "f", "m", "fm"));
       String name = get(it, "name");
       if (type == Type.SPLIT) {
         rules.add(new Rule(name, level(it, "r"), level(it, "f"), level(it, "m"), null));

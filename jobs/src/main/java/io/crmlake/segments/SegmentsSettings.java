@@ -103,6 +103,7 @@ public record SegmentsSettings(
     List<Tier> tiers = new ArrayList<>();
     double total = 0;
     for (Settings t : tierSettings) {
+      t.onlyKeys(List.of("name", "share"));
       double share = t.number("share");
       if (!(share > 0 && share < 1)) {
         throw ConfigError.invalid(t.key("share"), share, "must be between 0 and 1 (exclusive)");

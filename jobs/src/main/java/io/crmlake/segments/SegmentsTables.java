@@ -17,7 +17,7 @@ import java.util.List;
  * {@link #ALL} is the order in which a run writes them.
  */
 public final class SegmentsTables {
-  // Filled by {@link io.crmlake.features.CustomerFeatures#compute}.
+  /** Filled by {@link io.crmlake.features.CustomerFeatures#compute}. */
   public static final Table CUSTOMER_FEATURES =
       Table.builder("gold", "customer_features", "segments")
           .comment(
@@ -44,7 +44,9 @@ public final class SegmentsTables {
           .column("return_rate", DoubleType, "returned_amount / gross_sales.")
           .build();
 
-  // Filled by {@link SegmentsJob}'s clusters: {@link Clustering#assign} on RFM classes and tiers.
+  /**
+   * Filled by {@link SegmentsJob}'s clusters: {@link Clustering#assign} on RFM classes and tiers.
+   */
   public static final Table CUSTOMER_SEGMENTS =
       Table.builder("gold", "customer_segments", "segments")
           .comment(
@@ -83,7 +85,7 @@ public final class SegmentsTables {
           .column("model_version", StringType, "The saved KMeans model that assigned the cluster.")
           .build();
 
-  // Filled by {@link SegmentProfiles#of}.
+  /** Filled by {@link SegmentProfiles#of}. */
   public static final Table SEGMENT_PROFILES =
       Table.builder("gold", "segment_profiles", "segments")
           .comment(
@@ -108,7 +110,7 @@ public final class SegmentsTables {
           .column("median_monetary", DoubleType, "Median net spend (approximate).")
           .build();
 
-  // Filled by {@link Cohorts#retention}.
+  /** Filled by {@link Cohorts#retention}. */
   public static final Table COHORT_RETENTION =
       Table.builder("gold", "cohort_retention", "segments")
           .comment(
@@ -131,7 +133,7 @@ public final class SegmentsTables {
           .column("revenue_per_customer", DoubleType, "revenue / cohort_customers.")
           .build();
 
-  // Filled by {@link Clustering#select}: one row per trial of a training run.
+  /** Filled by {@link Clustering#select}: one row per trial of a training run. */
   public static final Table CLUSTER_SELECTION =
       Table.builder("gold", "cluster_selection", "segments")
           .comment(

@@ -105,6 +105,20 @@ class CliTest extends SparkTestBase {
                     + " baskets.min-support?"),
         typo.err());
 
+    // Inside a list's objects too.
+    Cli.Result band =
+        Cli.run(
+            "churn",
+            "--lake",
+            dir.toString(),
+            "--set",
+            "churn.risk-bands=[{name=high, min-probabilty=0.6}, {name=low, min-probability=0}]");
+    assertEquals(2, band.code(), band.err());
+    assertTrue(
+        band.err().contains("unknown setting churn.risk-bands[0].min-probabilty")
+            && band.err().contains("did you mean churn.risk-bands[0].min-probability?"),
+        band.err());
+
     Cli.Result badFile = Cli.run("tables", "--conf", dir.resolve("missing.conf").toString());
     assertEquals(2, badFile.code());
     assertTrue(badFile.err().contains("missing.conf"), badFile.err());

@@ -103,6 +103,26 @@ class SegmentsSettingsTest {
     assertTrue(noType.startsWith("missing setting segments.schemes.extra.type"), noType);
   }
 
+  /** Keys inside a list's objects and inside a scheme are checked too: a typo is named. */
+  @Test
+  void misspeltKeysInsideTiersSchemesAndClassesAreNamed() {
+    String tier = error("segments.pyramid.tiers=[{name=A, share=0.5}, {name=B, shar=0.5}]");
+    assertTrue(
+        tier.startsWith("unknown setting segments.pyramid.tiers[1].shar: did you mean")
+            && tier.contains("segments.pyramid.tiers[1].share?"),
+        tier);
+    String scheme = error("segments.schemes.value_class.defualt=Other");
+    assertTrue(
+        scheme.startsWith("unknown setting segments.schemes.value_class.defualt")
+            && scheme.contains("did you mean segments.schemes.value_class.default?"),
+        scheme);
+    String rule = error("segments.schemes.rfm_segment.rules=[{name=X, r=\"1-5\", fmm=\"1-5\"}]");
+    assertTrue(
+        rule.startsWith("unknown setting segments.schemes.rfm_segment.rules[0].fmm")
+            && rule.contains("did you mean segments.schemes.rfm_segment.rules[0].fm?"),
+        rule);
+  }
+
   @Test
   void theCommandLineExitsWith2AndNamesTheKey() {
     Cli.Result r =
