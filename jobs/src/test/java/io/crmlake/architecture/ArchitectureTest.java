@@ -28,10 +28,14 @@ class ArchitectureTest {
     "io.crmlake.cluster.."
   };
 
+  /**
+   * The main classes of both modules: {@code common}'s come as a folder or, in a full build, as its
+   * jar; test classes and {@code common}'s test jar are left out.
+   */
   static final JavaClasses MAIN =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
+          .withImportOption(location -> !location.contains("-tests.jar"))
           .importPackages("io.crmlake");
 
   @Test
@@ -77,7 +81,7 @@ class ArchitectureTest {
           "io.crmlake.common.run"
         }) {
       org.junit.jupiter.api.Assertions.assertTrue(
-          MAIN.containPackage(p) && !MAIN.getPackage(p).getClasses().isEmpty(), p);
+          MAIN.stream().anyMatch(c -> c.getPackageName().equals(p)), p + " was not read");
     }
   }
 }

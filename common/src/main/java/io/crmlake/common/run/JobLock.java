@@ -14,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -35,8 +37,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A lock is stale, and taken over, when its heartbeat is older than {@code run.lock-timeout}, or
  * when its holder ran on this host, that process is gone and two heartbeats were missed (a killed
- * run). The run that takes over reports the holder it replaced, so the runner can record the killed
- * run as {@code INTERRUPTED} in {@code ops.job_runs}.
+ * run). The run that takes over owes the killed run's record: it writes it into its own lock file
+ * ({@link #owed}) and the runner records it as {@code INTERRUPTED} in {@code ops.job_runs}, then
+ * clears it ({@link #interruptionsRecorded}). A run killed in between passes what it owed on to the
+ * run that takes over from it, so no interrupted run goes unrecorded.
  *
  * <p>On object stores without an atomic create-if-absent, two runs started within the same instant
  * may both get the lock; Delta's own conflict detection still keeps every table consistent.
@@ -44,9 +48,31 @@ import org.slf4j.LoggerFactory;
 public final class JobLock implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(JobLock.class);
 
-  /** What a lock file says about the run that holds it. */
+  /**
+   * What a lock file says about the run that holds it; {@code owed} are the killed runs it took the
+   * lock over from and has not yet recorded as interrupted.
+   */
   public record Holder(
-      String runId, String host, long pid, Instant started, Instant heartbeat, boolean recorded) {
+      String runId,
+      String host,
+      long pid,
+      Instant started,
+      Instant heartbeat,
+      boolean recorded,
+      List<Holder> owed) {
+    public Holder {
+      owed = List.copyOf(owed);
+    }
+
+    /** The interrupted runs whose records a run taking over from this one owes. */
+    List<Holder> owedByTakingOver() {
+      List<Holder> out = new ArrayList<>(owed);
+      if (!recorded) {
+        out.add(new Holder(runId, host, pid, started, heartbeat, false, List.of()));
+      }
+      return out;
+    }
+
     String describe(Instant now) {
       return String.format(
           "run %s on host %s (process %d), started %s, last heartbeat %d s ago",
@@ -61,16 +87,15 @@ public final class JobLock implements AutoCloseable {
   private final FileSystem fs;
   private final Path path;
   private final Holder holder;
-  private final Optional<Holder> replaced;
+  private volatile List<Holder> owed;
   private final ScheduledExecutorService heartbeat;
   private volatile String lost;
 
-  private JobLock(
-      FileSystem fs, Path path, Holder holder, Optional<Holder> replaced, Duration every) {
+  private JobLock(FileSystem fs, Path path, Holder holder, Duration every) {
     this.fs = fs;
     this.path = path;
     this.holder = holder;
-    this.replaced = replaced;
+    this.owed = holder.owed();
     this.heartbeat =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -99,13 +124,13 @@ public final class JobLock implements AutoCloseable {
     try {
       FileSystem fs = path.getFileSystem(conf);
       fs.mkdirs(path.getParent());
-      Optional<Holder> replaced = Optional.empty();
+      List<Holder> owed = List.of();
       for (int attempt = 0; ; attempt++) {
         Instant now = Instant.now();
-        Holder me = new Holder(runId, host(), ProcessHandle.current().pid(), now, now, false);
+        Holder me = new Holder(runId, host(), ProcessHandle.current().pid(), now, now, false, owed);
         if (createIfAbsent(fs, path, me)) {
           HELD.add(runId);
-          return new JobLock(fs, path, me, replaced, every);
+          return new JobLock(fs, path, me, every);
         }
         Optional<Holder> other = read(fs, path);
         if (other.isEmpty()) {
@@ -129,7 +154,7 @@ public final class JobLock implements AutoCloseable {
           throw new JobLockedException("cannot take over the stale lock " + path + " of " + job);
         }
         if (removeIfUnchanged(fs, path, other, job, holder, now)) {
-          replaced = other;
+          owed = other.get().owedByTakingOver();
         }
       }
     } catch (IOException e) {
@@ -227,9 +252,22 @@ public final class JobLock implements AutoCloseable {
     return d.compareTo(min) < 0 ? min : d.compareTo(max) > 0 ? max : d;
   }
 
-  /** The run this lock was taken over from, if the previous holder was gone. */
-  public Optional<Holder> replaced() {
-    return replaced;
+  /**
+   * The killed runs this run took the lock over from (directly, or through runs killed before they
+   * recorded them) that are still to be recorded as interrupted.
+   */
+  public List<Holder> owed() {
+    return owed;
+  }
+
+  /** The owed runs are recorded: the lock file stops passing them on. */
+  public void interruptionsRecorded() {
+    owed = List.of();
+    try {
+      replace(fs, path, renewed(Instant.now()));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot update the lock {}: {}", path, e.toString());
+    }
   }
 
   public Holder holder() {
@@ -240,7 +278,7 @@ public final class JobLock implements AutoCloseable {
 
   private Holder renewed(Instant beat) {
     return new Holder(
-        holder.runId(), holder.host(), holder.pid(), holder.started(), beat, recorded);
+        holder.runId(), holder.host(), holder.pid(), holder.started(), beat, recorded, owed);
   }
 
   /**
@@ -357,24 +395,43 @@ public final class JobLock implements AutoCloseable {
     Properties p = new Properties();
     p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
     try {
-      return Optional.of(
-          new Holder(
-              p.getProperty("run_id"),
-              p.getProperty("host"),
-              Long.parseLong(p.getProperty("pid")),
-              Instant.parse(p.getProperty("started")),
-              Instant.parse(p.getProperty("heartbeat")),
-              Boolean.parseBoolean(p.getProperty("recorded", "false"))));
+      List<Holder> owed = new ArrayList<>();
+      int n = Integer.parseInt(p.getProperty("owed", "0"));
+      for (int i = 0; i < n; i++) {
+        owed.add(holder(p, "owed." + i + ".", List.of()));
+      }
+      return Optional.of(holder(p, "", owed));
     } catch (RuntimeException partial) {
       return Optional.empty();
     }
   }
 
+  private static Holder holder(Properties p, String prefix, List<Holder> owed) {
+    return new Holder(
+        p.getProperty(prefix + "run_id"),
+        p.getProperty(prefix + "host"),
+        Long.parseLong(p.getProperty(prefix + "pid")),
+        Instant.parse(p.getProperty(prefix + "started")),
+        Instant.parse(p.getProperty(prefix + "heartbeat")),
+        Boolean.parseBoolean(p.getProperty(prefix + "recorded", "false")),
+        owed);
+  }
+
+  /** The lock file: the holder, then the count and fields of each run it owes a record of. */
   private static byte[] render(Holder h) {
+    StringBuilder text = new StringBuilder(fields(h, ""));
+    text.append("owed=").append(h.owed().size()).append('\n');
+    for (int i = 0; i < h.owed().size(); i++) {
+      text.append(fields(h.owed().get(i), "owed." + i + "."));
+    }
+    return text.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String fields(Holder h, String prefix) {
     return String.format(
-            "run_id=%s%nhost=%s%npid=%d%nstarted=%s%nheartbeat=%s%nrecorded=%s%n",
-            h.runId(), h.host(), h.pid(), h.started(), h.heartbeat(), h.recorded())
-        .getBytes(StandardCharsets.UTF_8);
+        "%1$srun_id=%2$s%n%1$shost=%3$s%n%1$spid=%4$d%n%1$sstarted=%5$s%n%1$sheartbeat=%6$s%n"
+            + "%1$srecorded=%7$s%n",
+        prefix, h.runId(), h.host(), h.pid(), h.started(), h.heartbeat(), h.recorded());
   }
 
   private static volatile String host;

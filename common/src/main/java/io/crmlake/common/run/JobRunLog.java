@@ -107,7 +107,7 @@ public final class JobRunLog {
    * itself (killed between its record and releasing its lock).
    */
   static void recordInterrupted(Lake lake, RunContext ctx, JobLock.Holder h) {
-    if (h.recorded()) {
+    if (h.recorded() || alreadyRecorded(lake, h.runId())) {
       return;
     }
     String error =
@@ -134,6 +134,17 @@ public final class JobRunLog {
             scala.jdk.javaapi.CollectionConverters.asScala(Map.<String, Long>of()),
             null);
     append(lake, ctx, row);
+  }
+
+  /**
+   * Whether the run log has a row of {@code runId}: a run that recorded a killed run and was killed
+   * itself before its lock file said so passes that run on again.
+   */
+  private static boolean alreadyRecorded(Lake lake, String runId) {
+    return lake.exists(JOB_RUNS)
+        && !lake.read(JOB_RUNS)
+            .where(org.apache.spark.sql.functions.col("run_id").equalTo(runId))
+            .isEmpty();
   }
 
   private static String describe(Throwable e) {

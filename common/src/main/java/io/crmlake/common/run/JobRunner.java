@@ -63,7 +63,12 @@ public final class JobRunner {
             ctx.runId(),
             config.run().lockTimeout())) {
       ctx.holdLock(lock);
-      lock.replaced().ifPresent(h -> JobRunLog.recordInterrupted(lake, ctx, h));
+      for (JobLock.Holder killed : lock.owed()) {
+        JobRunLog.recordInterrupted(lake, ctx, killed);
+      }
+      if (!lock.owed().isEmpty()) {
+        lock.interruptionsRecorded();
+      }
       return JobRunLog.run(
           lake,
           ctx,

@@ -49,6 +49,17 @@ class JobLockTest extends SparkTestBase {
             runId, host, pid, beat.minusSeconds(60), beat, recorded));
   }
 
+  /** Adds to a planted lock file a run its holder took over from and still owes a record of. */
+  private static void owes(Path lockFile, String runId, Instant beat) throws Exception {
+    Files.writeString(
+        lockFile,
+        String.format(
+            "owed=1%nowed.0.run_id=%s%nowed.0.host=%s%nowed.0.pid=%d%nowed.0.started=%s%n"
+                + "owed.0.heartbeat=%s%nowed.0.recorded=false%n",
+            runId, host(), deadPid(), beat.minusSeconds(60), beat),
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
   private Path lockFile(Lake lake, String job) {
     return Path.of(java.net.URI.create(JobLock.pathOf(lake.root(), job).toString()));
   }
@@ -134,6 +145,47 @@ class JobLockTest extends SparkTestBase {
     JobRunner.run(lake, config, noop("clv", seen, file));
     assertEquals(3L, lake.read(JobRunLog.JOB_RUNS).count());
     assertEquals(1L, lake.read(JobRunLog.JOB_RUNS).where("status = 'INTERRUPTED'").count());
+  }
+
+  /**
+   * A run killed after taking a lock over, before it recorded the run it replaced, passes that run
+   * on in its own lock file: the next run records both. One recorded already (the kill came between
+   * the record and the lock file's update) is not recorded twice.
+   */
+  @Test
+  void aRunKilledBeforeRecordingTheRunItReplacedPassesItOn() throws Exception {
+    CrmlakeConfig config = config(dir, "run.lock-timeout=6s");
+    Lake lake = lake(config);
+    Path file = lockFile(lake, "clv");
+    Instant beat = Instant.now().minusSeconds(5).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    plant(file, "clv-second", host(), deadPid(), beat);
+    owes(file, "clv-first", beat.minusSeconds(30));
+    AtomicReference<Boolean> seen = new AtomicReference<>();
+    JobRunner.run(lake, config, noop("clv", seen, file));
+    assertEquals(
+        List.of("clv-first", "clv-second"),
+        lake.read(JobRunLog.JOB_RUNS)
+            .where("status = 'INTERRUPTED'")
+            .orderBy("run_id")
+            .select("run_id")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList());
+    assertEquals(
+        beat.minusSeconds(30),
+        lake.read(JobRunLog.JOB_RUNS)
+            .where("run_id = 'clv-first'")
+            .first()
+            .<java.sql.Timestamp>getAs("ended_at")
+            .toInstant(),
+        "ended at its own last heartbeat");
+
+    plant(file, "clv-third", host(), deadPid(), Instant.now().minusSeconds(5));
+    owes(file, "clv-first", beat.minusSeconds(30));
+    JobRunner.run(lake, config, noop("clv", seen, file));
+    assertEquals(3L, lake.read(JobRunLog.JOB_RUNS).where("status = 'INTERRUPTED'").count());
+    assertEquals(1L, lake.read(JobRunLog.JOB_RUNS).where("run_id = 'clv-first'").count());
+    assertEquals(5L, lake.read(JobRunLog.JOB_RUNS).count());
+    assertFalse(Files.exists(file), "released");
   }
 
   @Test
