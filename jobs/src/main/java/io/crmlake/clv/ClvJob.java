@@ -197,7 +197,17 @@ public final class ClvJob implements Job<ClvResult> {
             all.<Double>getAs("actual_total"),
             all.<Double>getAs("predicted_total"),
             all.<Double>getAs("mae"));
-    LOG.info("holdout: {}", check);
+    LOG.info(
+        String.format(
+            Locale.ROOT,
+            "holdout of %.1f %ss: %d calibration customers made %.0f repeat purchases,"
+                + " predicted %.1f; mean absolute error per customer %.3f",
+            check.length(),
+            unitName(),
+            check.customers(),
+            check.actual(),
+            check.predicted(),
+            check.mae()));
     Dataset<Row> tracking =
         HoldoutCheck.tracking(
             ctx.spark(),
@@ -255,10 +265,12 @@ public final class ClvJob implements Job<ClvResult> {
             totals.getDouble(2),
             totals.getDouble(3));
     LOG.info(
-        "{} customers scored: total CLV {}, expected purchases {}",
-        out.customers(),
-        out.totalClv(),
-        out.totalExpectedPurchases());
+        String.format(
+            Locale.ROOT,
+            "%d customers scored: total CLV %.2f, expected purchases %.1f",
+            out.customers(),
+            out.totalClv(),
+            out.totalExpectedPurchases()));
     return out;
   }
 

@@ -123,8 +123,8 @@ public final class Lake {
   }
 
   /**
-   * Replaces the table's content in one Delta commit. Jobs write through {@link
-   * io.crmlake.common.run.JobRunner}; this is for test fixtures and tools.
+   * Replaces the table's content in one Delta commit. Jobs write through the runner ({@code
+   * JobRunner}, a layer above); this is for test fixtures and tools.
    */
   public void overwrite(Table table, Dataset<Row> data) {
     if (!exists(table)) {

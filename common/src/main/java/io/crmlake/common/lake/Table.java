@@ -18,9 +18,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The declaration of one table crmlake writes: where it lives, which job produces it, how each run
  * writes it, its schema and a comment for the table and for every column. Declared once, beside the
- * code that fills it (each job's {@code <Job>Tables} class; the run log in {@link
- * io.crmlake.common.run.JobRunLog}); the writes, the Delta table and column comments, the schema
- * check and the data dictionary ({@code docs/tables.md}) all come from it.
+ * code that fills it (each job's {@code <Job>Tables} class; the run log in {@code JobRunLog} of the
+ * runner's package); the writes, the Delta table and column comments, the schema check and the data
+ * dictionary ({@code docs/tables.md}) all come from it.
  *
  * <p>A table may have a <em>column slot</em>: a run-dependent set of columns of one type at a fixed
  * place (the classification schemes of {@code gold.customer_segments}). The declaration lists the
