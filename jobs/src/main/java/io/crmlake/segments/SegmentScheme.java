@@ -79,10 +79,8 @@ public record SegmentScheme(
     Settings c = schemes.object(column);
     Type type = c.enumValue("type", Type.class);
     String listKey = type == Type.SPLIT ? "classes" : "rules";
-    c.onlyKeys(
-        type == Type.SPLIT
-            ? List.of("type", "split", "classes", "default")
-            : List.of("type", "rules", "default"));
+    // Either type's keys: a scheme of the defaults set to the other type keeps the defaults' own.
+    c.onlyKeys(List.of("type", "split", "classes", "rules", "default"));
     Split split = c.has("split") ? c.enumValue("split", Split.class) : Split.MEAN;
     List<Rule> rules = new ArrayList<>();
     for (Settings it : c.objectList(listKey)) {

@@ -101,7 +101,7 @@ class CliTest extends SparkTestBase {
     assertTrue(
         typo.err()
             .contains(
-                "unknown setting baskets.min-suport (--set baskets.min-suport=0.1): did you mean"
+                "unknown setting baskets.min-suport (--set baskets.min-suport): did you mean"
                     + " baskets.min-support?"),
         typo.err());
 

@@ -60,9 +60,13 @@ public final class ConfigLoader {
     }
     DeclaredKeys declared = checkKeys ? new DeclaredKeys(defaults) : DeclaredKeys.ANY;
     Config file = confFile == null ? ConfigFactory.empty() : parseLocation(confFile, home);
-    declared.check(file, (key, value) -> "config file " + confFile + lineOf(value));
     Config env = ConfigFactory.systemEnvironmentOverrides();
-    declared.check(env, (key, value) -> "environment variable " + environmentVariable(key));
+    try {
+      declared.check(file, (key, value) -> "config file " + confFile + lineOf(value));
+      declared.check(env, (key, value) -> "environment variable " + environmentVariable(key));
+    } catch (ConfigException e) { // an object that only resolution can merge, say
+      throw new ConfigError("invalid configuration: " + e.getMessage(), e);
+    }
     Config overrides = parseSets(sets, declared);
     try {
       return overrides.withFallback(env).withFallback(file).withFallback(defaults).resolve();
@@ -127,12 +131,11 @@ public final class ConfigLoader {
         } else {
           parsed = ConfigValueFactory.fromAnyRef(value, "--set " + key);
         }
-        declared.check(
-            ConfigFactory.empty().withValue(key, parsed),
-            (k, v) -> "--set " + key + "=" + (SECRET.matcher(key).matches() ? "******" : value));
+        // Errors name the option's key only: its value may be a secret.
+        declared.check(ConfigFactory.empty().withValue(key, parsed), (k, v) -> "--set " + key);
         result = result.withValue(key, parsed);
       } catch (ConfigException e) {
-        throw new ConfigError("--set " + set + ": " + e.getMessage(), e);
+        throw new ConfigError("--set " + key + ": " + e.getMessage(), e);
       }
     }
     return result;

@@ -122,7 +122,10 @@ public final class Settings {
       org.apache.commons.text.similarity.LevenshteinDistance d =
           org.apache.commons.text.similarity.LevenshteinDistance.getDefaultInstance();
       String closest =
-          allowed.stream().min(java.util.Comparator.comparingInt(a -> d.apply(k, a))).orElse(null);
+          allowed.stream()
+              .filter(a -> d.apply(k, a) <= Math.max(2, k.length() / 3))
+              .min(java.util.Comparator.comparingInt(a -> d.apply(k, a)))
+              .orElse(null);
       throw new ConfigError(
           "unknown setting "
               + key(k)

@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
@@ -24,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -37,10 +40,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A lock is stale, and taken over, when its heartbeat is older than {@code run.lock-timeout}, or
  * when its holder ran on this host, that process is gone and two heartbeats were missed (a killed
- * run). The run that takes over owes the killed run's record: it writes it into its own lock file
- * ({@link #owed}) and the runner records it as {@code INTERRUPTED} in {@code ops.job_runs}, then
- * clears it ({@link #interruptionsRecorded}). A run killed in between passes what it owed on to the
- * run that takes over from it, so no interrupted run goes unrecorded.
+ * run). The run that takes over sets the stale file aside ({@code <job>.lock.taken-<run id>}, an
+ * atomic rename: one taker wins), creates its own, and adopts every set-aside file it finds: the
+ * killed runs they name are written into its own lock file ({@link #owed}), the set-aside files
+ * deleted, and the runner records those runs as {@code INTERRUPTED} in {@code ops.job_runs}, then
+ * clears them ({@link #interruptionsRecorded}). A run killed at any point of this passes what it
+ * owed on (in its lock file or a set-aside file) to the run that takes over from it, and a run that
+ * ends before recording them leaves its lock file in place for the next run: no interrupted run
+ * goes unrecorded, and none twice (the runner skips a run {@code ops.job_runs} already has).
  *
  * <p>On object stores without an atomic create-if-absent, two runs started within the same instant
  * may both get the lock; Delta's own conflict detection still keeps every table consistent.
@@ -124,13 +131,20 @@ public final class JobLock implements AutoCloseable {
     try {
       FileSystem fs = path.getFileSystem(conf);
       fs.mkdirs(path.getParent());
-      List<Holder> owed = List.of();
       for (int attempt = 0; ; attempt++) {
         Instant now = Instant.now();
-        Holder me = new Holder(runId, host(), ProcessHandle.current().pid(), now, now, false, owed);
+        Holder me =
+            new Holder(runId, host(), ProcessHandle.current().pid(), now, now, false, List.of());
         if (createIfAbsent(fs, path, me)) {
           HELD.add(runId);
-          return new JobLock(fs, path, me, every);
+          JobLock lock = new JobLock(fs, path, me, every);
+          try {
+            lock.adoptSetAside();
+          } catch (IOException | RuntimeException e) {
+            lock.close(); // the set-aside files stay for the next run
+            throw e;
+          }
+          return lock;
         }
         Optional<Holder> other = read(fs, path);
         if (other.isEmpty()) {
@@ -153,9 +167,7 @@ public final class JobLock implements AutoCloseable {
         if (attempt >= 5) {
           throw new JobLockedException("cannot take over the stale lock " + path + " of " + job);
         }
-        if (removeIfUnchanged(fs, path, other, job, holder, now)) {
-          owed = other.get().owedByTakingOver();
-        }
+        setAsideIfUnchanged(fs, path, other, job, holder, runId, now);
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot take the lock " + path + " of " + job + ": " + e, e);
@@ -218,20 +230,57 @@ public final class JobLock implements AutoCloseable {
     sleep(Duration.ofMillis(250));
   }
 
-  /** A stale lock is removed if it still says the same; true when this call removed it. */
-  private static boolean removeIfUnchanged(
-      FileSystem fs, Path path, Optional<Holder> seen, String job, Standing holder, Instant now)
+  /**
+   * A stale lock is set aside (renamed to {@code <job>.lock.taken-<runId>}) if it still says the
+   * same; whoever then creates the lock adopts what it owes ({@link #adoptSetAside}).
+   */
+  private static void setAsideIfUnchanged(
+      FileSystem fs,
+      Path path,
+      Optional<Holder> seen,
+      String job,
+      Standing holder,
+      String runId,
+      Instant now)
       throws IOException {
     if (!read(fs, path).equals(seen)) {
-      return false;
+      return;
     }
     LOG.warn(
         "taking over the lock of {}: its holder is gone ({}) — {}",
         job,
         holder.dead() ? "its process ended" : "no heartbeat for " + holder.age().toSeconds() + " s",
         holder.holder().describe(now));
-    fs.delete(path, false);
-    return true;
+    rename(fs, path, new Path(path.getParent(), path.getName() + SET_ASIDE + runId));
+  }
+
+  private static final String SET_ASIDE = ".taken-";
+
+  /**
+   * Takes on the records owed by every set-aside lock file (of this taking over, or of a taker
+   * killed before it created its lock): writes them into this lock file, then deletes those files.
+   */
+  private void adoptSetAside() throws IOException {
+    FileStatus[] aside =
+        fs.globStatus(new Path(path.getParent(), path.getName() + SET_ASIDE + "*"));
+    if (aside == null || aside.length == 0) {
+      return;
+    }
+    Map<String, Holder> byRun = new LinkedHashMap<>();
+    for (FileStatus f : aside) {
+      Optional<Holder> h = read(fs, f.getPath());
+      if (h.isEmpty()) {
+        LOG.warn("ignoring the unreadable set-aside lock {}", f.getPath());
+      }
+      h.ifPresent(taken -> taken.owedByTakingOver().forEach(o -> byRun.putIfAbsent(o.runId(), o)));
+    }
+    synchronized (this) {
+      owed = List.copyOf(byRun.values());
+      replace(fs, path, renewed(Instant.now()));
+    }
+    for (FileStatus f : aside) {
+      fs.delete(f.getPath(), false);
+    }
   }
 
   private static boolean unreadableAndOld(FileSystem fs, Path path, Duration timeout)
@@ -261,7 +310,7 @@ public final class JobLock implements AutoCloseable {
   }
 
   /** The owed runs are recorded: the lock file stops passing them on. */
-  public void interruptionsRecorded() {
+  public synchronized void interruptionsRecorded() {
     owed = List.of();
     try {
       replace(fs, path, renewed(Instant.now()));
@@ -285,7 +334,7 @@ public final class JobLock implements AutoCloseable {
    * Notes in the lock file that the run has recorded itself in {@code ops.job_runs}: a run killed
    * after that is not recorded again as interrupted.
    */
-  public void markRecorded() {
+  public synchronized void markRecorded() {
     recorded = true;
     try {
       replace(fs, path, renewed(Instant.now()));
@@ -301,7 +350,10 @@ public final class JobLock implements AutoCloseable {
     }
   }
 
-  /** Stops the heartbeat and deletes the lock file if it is still this run's. */
+  /**
+   * Stops the heartbeat and deletes the lock file if it is still this run's, unless it still names
+   * interrupted runs to record (recording them failed): then it stays for the next run to adopt.
+   */
   @Override
   public void close() {
     heartbeat.shutdownNow();
@@ -312,17 +364,28 @@ public final class JobLock implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     HELD.remove(holder.runId());
-    try {
-      Optional<Holder> now = read(fs, path);
-      if (now.isPresent() && now.get().runId().equals(holder.runId())) {
-        fs.delete(path, false);
+    synchronized (this) {
+      if (!owed.isEmpty()) {
+        LOG.warn(
+            "leaving the lock {} in place: it names {} interrupted run(s) not yet recorded in"
+                + " ops.job_runs, which the next run of the job records",
+            path,
+            owed.size());
+        return;
       }
-    } catch (IOException e) {
-      LOG.warn("cannot release the lock {}: {}", path, e.toString());
+      try {
+        Optional<Holder> now = read(fs, path);
+        if (now.isPresent() && now.get().runId().equals(holder.runId())) {
+          fs.delete(path, false);
+        }
+      } catch (IOException e) {
+        LOG.warn("cannot release the lock {}: {}", path, e.toString());
+      }
     }
   }
 
-  private void beat() {
+  /** Renews the heartbeat; synchronized with the other writes so none writes back stale fields. */
+  private synchronized void beat() {
     try {
       Optional<Holder> now = read(fs, path);
       if (now.isPresent() && !now.get().runId().equals(holder.runId())) {
@@ -365,6 +428,22 @@ public final class JobLock implements AutoCloseable {
     }
   }
 
+  /** Renames {@code from} if it exists (atomically on local disks and HDFS). */
+  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
+    if ("file".equals(fs.getScheme())) {
+      try {
+        Files.move(
+            Paths.get(from.toUri().getPath()),
+            Paths.get(to.toUri().getPath()),
+            StandardCopyOption.ATOMIC_MOVE);
+      } catch (java.nio.file.NoSuchFileException gone) {
+        // another run set it aside first
+      }
+      return;
+    }
+    fs.rename(from, to);
+  }
+
   private static void replace(FileSystem fs, Path path, Holder h) throws IOException {
     byte[] bytes = render(h);
     if ("file".equals(fs.getScheme())) {
@@ -394,6 +473,9 @@ public final class JobLock implements AutoCloseable {
     }
     Properties p = new Properties();
     p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+    if (p.containsKey("owed") && !p.containsKey("end")) {
+      return Optional.empty(); // being written
+    }
     try {
       List<Holder> owed = new ArrayList<>();
       int n = Integer.parseInt(p.getProperty("owed", "0"));
@@ -417,13 +499,17 @@ public final class JobLock implements AutoCloseable {
         owed);
   }
 
-  /** The lock file: the holder, then the count and fields of each run it owes a record of. */
+  /**
+   * The lock file: the count of runs it owes a record of, the holder, each owed run's fields, and
+   * an end line (a file read while being written lacks it and is read as not there yet).
+   */
   private static byte[] render(Holder h) {
-    StringBuilder text = new StringBuilder(fields(h, ""));
-    text.append("owed=").append(h.owed().size()).append('\n');
+    StringBuilder text = new StringBuilder("owed=").append(h.owed().size()).append('\n');
+    text.append(fields(h, ""));
     for (int i = 0; i < h.owed().size(); i++) {
       text.append(fields(h.owed().get(i), "owed." + i + "."));
     }
+    text.append("end=").append(h.runId()).append('\n');
     return text.toString().getBytes(StandardCharsets.UTF_8);
   }
 

@@ -159,10 +159,19 @@ class ConfigLoaderTest {
             ConfigError.class,
             () -> CrmlakeConfig.load(null, home, List.of("baskets.min-suport=0.1")));
     assertEquals(
-        "unknown setting baskets.min-suport (--set baskets.min-suport=0.1): did you mean"
+        "unknown setting baskets.min-suport (--set baskets.min-suport): did you mean"
             + " baskets.min-support? every setting is declared, with its meaning, in"
             + " crmlake-defaults.conf",
         e.getMessage());
+    // The value is never shown: it may be a secret.
+    for (String set :
+        List.of("publish.serving.pasword=hunter2", "publish.serving={pasword = hunter2}")) {
+      e = assertThrows(ConfigError.class, () -> CrmlakeConfig.load(null, home, List.of(set)));
+      assertTrue(
+          e.getMessage().contains("unknown setting publish.serving.pasword")
+              && !e.getMessage().contains("hunter2"),
+          e.getMessage());
+    }
     // A whole object given to --set is checked key by key.
     e =
         assertThrows(
@@ -170,7 +179,7 @@ class ConfigLoaderTest {
             () ->
                 CrmlakeConfig.load(null, home, List.of("clv={horizon = 26, discount-rat = 0.05}")));
     assertTrue(
-        e.getMessage().startsWith("unknown setting clv.discount-rat (--set clv=")
+        e.getMessage().startsWith("unknown setting clv.discount-rat (--set clv)")
             && e.getMessage().contains("did you mean clv.discount-rate?"),
         e.getMessage());
   }

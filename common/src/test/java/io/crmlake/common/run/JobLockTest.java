@@ -55,7 +55,7 @@ class JobLockTest extends SparkTestBase {
         lockFile,
         String.format(
             "owed=1%nowed.0.run_id=%s%nowed.0.host=%s%nowed.0.pid=%d%nowed.0.started=%s%n"
-                + "owed.0.heartbeat=%s%nowed.0.recorded=false%n",
+                + "owed.0.heartbeat=%s%nowed.0.recorded=false%nend=%n",
             runId, host(), deadPid(), beat.minusSeconds(60), beat),
         java.nio.file.StandardOpenOption.APPEND);
   }
@@ -186,6 +186,43 @@ class JobLockTest extends SparkTestBase {
     assertEquals(1L, lake.read(JobRunLog.JOB_RUNS).where("run_id = 'clv-first'").count());
     assertEquals(5L, lake.read(JobRunLog.JOB_RUNS).count());
     assertFalse(Files.exists(file), "released");
+  }
+
+  /**
+   * A taker killed after setting the stale lock aside, before creating its own, leaves a set-aside
+   * file: the next run adopts it. A run that cannot record what it owes keeps its lock file on
+   * close, so what it owed (and itself, unrecorded) passes to the run after it.
+   */
+  @Test
+  void aSetAsideLockIsAdoptedAndALockStillOwingRecordsIsKept() throws Exception {
+    CrmlakeConfig config = config(dir, "run.lock-timeout=6s");
+    Lake lake = lake(config);
+    Path file = lockFile(lake, "clv");
+    Instant beat = Instant.now().minusSeconds(20).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    Path aside = file.resolveSibling("clv.lock.taken-clv-killed-taker");
+    plant(aside, "clv-second", host(), deadPid(), beat);
+    owes(aside, "clv-first", beat.minusSeconds(30));
+
+    JobLock first = JobLock.acquire(CONF, lake.root(), "clv", "clv-third", Duration.ofSeconds(6));
+    assertEquals(
+        List.of("clv-first", "clv-second"),
+        first.owed().stream().map(JobLock.Holder::runId).sorted().toList());
+    assertFalse(Files.exists(aside), "adopted and deleted");
+    String text = Files.readString(file);
+    assertTrue(text.startsWith("owed=2\n") && text.endsWith("end=clv-third\n"), text);
+    first.close(); // as if recording them had failed
+    assertTrue(Files.exists(file), "kept: it still owes two records");
+
+    JobLock second = JobLock.acquire(CONF, lake.root(), "clv", "clv-fourth", Duration.ofSeconds(6));
+    assertEquals(
+        List.of("clv-first", "clv-second", "clv-third"),
+        second.owed().stream().map(JobLock.Holder::runId).sorted().toList());
+    second.interruptionsRecorded();
+    second.close();
+    assertFalse(Files.exists(file), "released once nothing is owed");
+    try (var left = Files.list(file.getParent())) {
+      assertEquals(List.of(), left.toList());
+    }
   }
 
   @Test
