@@ -1,17 +1,7 @@
 package io.crmlake.common.run;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.StringReader;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,13 +9,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -135,7 +122,7 @@ public final class JobLock implements AutoCloseable {
         Instant now = Instant.now();
         Holder me =
             new Holder(runId, host(), ProcessHandle.current().pid(), now, now, false, List.of());
-        if (createIfAbsent(fs, path, me)) {
+        if (LockFile.createIfAbsent(fs, path, me)) {
           HELD.add(runId);
           JobLock lock = new JobLock(fs, path, me, every);
           try {
@@ -146,7 +133,7 @@ public final class JobLock implements AutoCloseable {
           }
           return lock;
         }
-        Optional<Holder> other = read(fs, path);
+        Optional<Holder> other = LockFile.read(fs, path);
         if (other.isEmpty()) {
           awaitReadable(fs, path, job, timeout, attempt);
           continue;
@@ -243,7 +230,7 @@ public final class JobLock implements AutoCloseable {
       String runId,
       Instant now)
       throws IOException {
-    if (!read(fs, path).equals(seen)) {
+    if (!LockFile.read(fs, path).equals(seen)) {
       return;
     }
     LOG.warn(
@@ -251,7 +238,7 @@ public final class JobLock implements AutoCloseable {
         job,
         holder.dead() ? "its process ended" : "no heartbeat for " + holder.age().toSeconds() + " s",
         holder.holder().describe(now));
-    rename(fs, path, new Path(path.getParent(), path.getName() + SET_ASIDE + runId));
+    LockFile.rename(fs, path, new Path(path.getParent(), path.getName() + SET_ASIDE + runId));
   }
 
   private static final String SET_ASIDE = ".taken-";
@@ -268,7 +255,7 @@ public final class JobLock implements AutoCloseable {
     }
     Map<String, Holder> byRun = new LinkedHashMap<>();
     for (FileStatus f : aside) {
-      Optional<Holder> h = read(fs, f.getPath());
+      Optional<Holder> h = LockFile.read(fs, f.getPath());
       if (h.isEmpty()) {
         LOG.warn("ignoring the unreadable set-aside lock {}", f.getPath());
       }
@@ -276,7 +263,7 @@ public final class JobLock implements AutoCloseable {
     }
     synchronized (this) {
       owed = List.copyOf(byRun.values());
-      replace(fs, path, renewed(Instant.now()));
+      LockFile.replace(fs, path, renewed(Instant.now()));
     }
     for (FileStatus f : aside) {
       fs.delete(f.getPath(), false);
@@ -313,7 +300,7 @@ public final class JobLock implements AutoCloseable {
   public synchronized void interruptionsRecorded() {
     owed = List.of();
     try {
-      replace(fs, path, renewed(Instant.now()));
+      LockFile.replace(fs, path, renewed(Instant.now()));
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot update the lock {}: {}", path, e.toString());
     }
@@ -337,7 +324,7 @@ public final class JobLock implements AutoCloseable {
   public synchronized void markRecorded() {
     recorded = true;
     try {
-      replace(fs, path, renewed(Instant.now()));
+      LockFile.replace(fs, path, renewed(Instant.now()));
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot update the lock {}: {}", path, e.toString());
     }
@@ -374,7 +361,7 @@ public final class JobLock implements AutoCloseable {
         return;
       }
       try {
-        Optional<Holder> now = read(fs, path);
+        Optional<Holder> now = LockFile.read(fs, path);
         if (now.isPresent() && now.get().runId().equals(holder.runId())) {
           fs.delete(path, false);
         }
@@ -387,137 +374,17 @@ public final class JobLock implements AutoCloseable {
   /** Renews the heartbeat; synchronized with the other writes so none writes back stale fields. */
   private synchronized void beat() {
     try {
-      Optional<Holder> now = read(fs, path);
+      Optional<Holder> now = LockFile.read(fs, path);
       if (now.isPresent() && !now.get().runId().equals(holder.runId())) {
         lost = "now held by " + now.get().describe(Instant.now());
         LOG.error("run {} lost its lock {}: {}", holder.runId(), path, lost);
         heartbeat.shutdown();
         return;
       }
-      replace(fs, path, renewed(Instant.now()));
+      LockFile.replace(fs, path, renewed(Instant.now()));
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot renew the lock {}: {}", path, e.toString());
     }
-  }
-
-  private static boolean createIfAbsent(FileSystem fs, Path path, Holder h) throws IOException {
-    byte[] bytes = render(h);
-    if ("file".equals(fs.getScheme())) {
-      // java.io's CREATE_NEW is atomic; Hadoop's local create checks, then creates.
-      try (OutputStream out =
-          Files.newOutputStream(
-              Paths.get(path.toUri().getPath()),
-              StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE)) {
-        out.write(bytes);
-        return true;
-      } catch (FileAlreadyExistsException e) {
-        return false;
-      }
-    }
-    try (FSDataOutputStream out = fs.create(path, false)) {
-      out.write(bytes);
-      return true;
-    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-      return false;
-    } catch (IOException e) {
-      if (fs.exists(path)) {
-        return false;
-      }
-      throw e;
-    }
-  }
-
-  /** Renames {@code from} if it exists (atomically on local disks and HDFS). */
-  private static void rename(FileSystem fs, Path from, Path to) throws IOException {
-    if ("file".equals(fs.getScheme())) {
-      try {
-        Files.move(
-            Paths.get(from.toUri().getPath()),
-            Paths.get(to.toUri().getPath()),
-            StandardCopyOption.ATOMIC_MOVE);
-      } catch (java.nio.file.NoSuchFileException gone) {
-        // another run set it aside first
-      }
-      return;
-    }
-    fs.rename(from, to);
-  }
-
-  private static void replace(FileSystem fs, Path path, Holder h) throws IOException {
-    byte[] bytes = render(h);
-    if ("file".equals(fs.getScheme())) {
-      java.nio.file.Path target = Paths.get(path.toUri().getPath());
-      java.nio.file.Path tmp =
-          target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID());
-      Files.write(tmp, bytes);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      return;
-    }
-    try (FSDataOutputStream out = fs.create(path, true)) {
-      out.write(bytes);
-    }
-  }
-
-  /**
-   * The holder a lock file names; empty if there is none or it cannot be parsed (being written).
-   */
-  static Optional<Holder> read(FileSystem fs, Path path) throws IOException {
-    byte[] bytes;
-    try (InputStream in = fs.open(path)) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      in.transferTo(buf);
-      bytes = buf.toByteArray();
-    } catch (java.io.FileNotFoundException e) {
-      return Optional.empty();
-    }
-    Properties p = new Properties();
-    p.load(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
-    if (p.containsKey("owed") && !p.containsKey("end")) {
-      return Optional.empty(); // being written
-    }
-    try {
-      List<Holder> owed = new ArrayList<>();
-      int n = Integer.parseInt(p.getProperty("owed", "0"));
-      for (int i = 0; i < n; i++) {
-        owed.add(holder(p, "owed." + i + ".", List.of()));
-      }
-      return Optional.of(holder(p, "", owed));
-    } catch (RuntimeException partial) {
-      return Optional.empty();
-    }
-  }
-
-  private static Holder holder(Properties p, String prefix, List<Holder> owed) {
-    return new Holder(
-        p.getProperty(prefix + "run_id"),
-        p.getProperty(prefix + "host"),
-        Long.parseLong(p.getProperty(prefix + "pid")),
-        Instant.parse(p.getProperty(prefix + "started")),
-        Instant.parse(p.getProperty(prefix + "heartbeat")),
-        Boolean.parseBoolean(p.getProperty(prefix + "recorded", "false")),
-        owed);
-  }
-
-  /**
-   * The lock file: the count of runs it owes a record of, the holder, each owed run's fields, and
-   * an end line (a file read while being written lacks it and is read as not there yet).
-   */
-  private static byte[] render(Holder h) {
-    StringBuilder text = new StringBuilder("owed=").append(h.owed().size()).append('\n');
-    text.append(fields(h, ""));
-    for (int i = 0; i < h.owed().size(); i++) {
-      text.append(fields(h.owed().get(i), "owed." + i + "."));
-    }
-    text.append("end=").append(h.runId()).append('\n');
-    return text.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String fields(Holder h, String prefix) {
-    return String.format(
-        "%1$srun_id=%2$s%n%1$shost=%3$s%n%1$spid=%4$d%n%1$sstarted=%5$s%n%1$sheartbeat=%6$s%n"
-            + "%1$srecorded=%7$s%n",
-        prefix, h.runId(), h.host(), h.pid(), h.started(), h.heartbeat(), h.recorded());
   }
 
   private static volatile String host;
