@@ -74,9 +74,7 @@ public final class ChurnFeatures {
 
   /** The order lines features are built from: customer lines with the columns they need. */
   public static Dataset<Row> lines(Dataset<Row> transactions) {
-    return transactions
-        .where(col("customer_id").isNotNull())
-        .select("customer_id", "order_id", "order_date", "amount", "category", "is_return");
+    return CustomerDays.lines(transactions);
   }
 
   /** BG/NBD fitted on the purchases before {@code cutoff} (clv.calibration-end = cutoff − 1). */

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a churn run reads: {@code silver.transactions} as {@link CustomerDays} (one row per customer
+ * What a churn run reads: {@code silver.customer_days} ({@link CustomerDays}: one row per customer
  * and day), read once and cached for training and scoring, and its span.
  *
  * @param days the customer days, partitioned by customer
@@ -32,17 +32,17 @@ record ChurnHistory(Dataset<Row> days, long customers, LocalDate first, LocalDat
   /** Reads silver; refuses (exit 2) a silver without customer lines. */
   static ChurnHistory read(RunContext ctx) {
     // Every cutoff's features, the BG/NBD fits, labels and lifecycle stages come from one compact
-    // aggregate of silver per customer and day, computed once. Partitioned by customer, so the
+    // aggregate of silver per customer and day, maintained by ingest. Partitioned by customer, so
+    // the
     // per-customer aggregations and joins of every cutoff need no further shuffle.
     Dataset<Row> days =
-        ctx.persist(
-            CustomerDays.of(ChurnFeatures.lines(ctx.lake().read(IngestTables.TRANSACTIONS)))
-                .repartition(col("customer_id")));
+        ctx.persist(ctx.lake().read(IngestTables.CUSTOMER_DAYS).repartition(col("customer_id")));
     Row span =
         days.agg(min("order_date"), max("order_date"), count(lit(1)), countDistinct("customer_id"))
             .first();
     if (span.isNullAt(0)) {
-      throw new ConfigError("silver.transactions has no customer transactions: nothing to model");
+      throw new ConfigError(
+          "silver.customer_days is empty (no customer transactions): nothing to model");
     }
     LocalDate first = span.getDate(0).toLocalDate();
     LocalDate last = span.getDate(1).toLocalDate();

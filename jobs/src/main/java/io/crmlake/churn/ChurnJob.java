@@ -2,9 +2,11 @@ package io.crmlake.churn;
 
 import io.crmlake.churn.ChurnModelRecords.Trained;
 import io.crmlake.churn.ChurnScoring.Scored;
+import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.ingest.IngestTables;
@@ -15,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Churn classification: {@code silver.transactions} → {@code gold.churn_model_metrics}, {@code
+ * Churn classification: {@code silver.customer_days} → {@code gold.churn_model_metrics}, {@code
  * gold.churn_feature_importance}, {@code gold.churn_scores}, and a model under {@code
  * <lake>/models/churn/<version>}.
  *
@@ -47,11 +49,12 @@ import org.slf4j.LoggerFactory;
 public final class ChurnJob implements Job<ChurnResult> {
   private static final Logger LOG = LoggerFactory.getLogger(ChurnJob.class);
 
-  /** What a run does. */
+  /** What a run does: AUTO trains and scores, or only scores, as the refresh policy decides. */
   public enum Mode {
     TRAIN,
     SCORE,
-    BOTH
+    BOTH,
+    AUTO
   }
 
   private final ChurnSettings settings;
@@ -81,6 +84,9 @@ public final class ChurnJob implements Job<ChurnResult> {
   public Outputs<ChurnResult> compute(RunContext ctx) {
     ctx.phase("training set");
     ChurnHistory history = ChurnHistory.read(ctx);
+    Optional<ModelRefresh.Decision> refresh =
+        mode == Mode.AUTO ? Optional.of(refresh(ctx)) : Optional.empty();
+    Mode mode = refresh.map(d -> d.train() ? Mode.BOTH : Mode.SCORE).orElse(this.mode);
     Optional<Trained> trained = Optional.empty();
     if (mode != Mode.SCORE) {
       ChurnTrainingSet set = ChurnTrainingSet.build(ctx, settings, history);
@@ -95,18 +101,46 @@ public final class ChurnJob implements Job<ChurnResult> {
               ChurnModelRecords.of(
                   ctx.version(), settings, set, selection.trainSet(), holdout, chosen));
     }
-    ChurnRegistry.Saved model = trained.map(Trained::saved).orElseGet(() -> saved(ctx.lake()));
+    Optional<String> reused = refresh.flatMap(ModelRefresh.Decision::model);
+    ChurnRegistry.Saved model =
+        trained
+            .map(Trained::saved)
+            .orElseGet(() -> saved(ctx.lake(), reused.or(settings::modelVersion)));
     Optional<Scored> scored = Optional.empty();
     if (mode != Mode.TRAIN) {
       ctx.phase("scoring");
       scored = Optional.of(ChurnScoring.run(ctx, settings, history, model));
     }
-    return outputs(ctx.lake(), model, trained, scored);
+    return outputs(ctx.lake(), mode, model, trained, scored, refresh);
   }
 
-  /** The saved model a score-only run uses: {@code churn.score.model-version} or the latest. */
-  private ChurnRegistry.Saved saved(Lake lake) {
-    ChurnRegistry.Saved model = ChurnRegistry.load(lake, settings.modelVersion());
+  /**
+   * The refresh policy's decision ({@code churn.retrain-after-days}, {@code retrain-now}, {@code
+   * score.model-version}); a model that cannot score (other feature definitions) is retrained.
+   */
+  private ModelRefresh.Decision refresh(RunContext ctx) {
+    Optional<String> pinned = settings.modelVersion();
+    ModelRefresh.Decision d =
+        settings
+            .refresh()
+            .decide(
+                pinned.isPresent() ? Optional.empty() : ChurnRegistry.newestCommitted(ctx.lake()),
+                pinned,
+                ctx.startedAt());
+    if (!d.train() && pinned.isEmpty()) {
+      try {
+        ChurnRegistry.checkCard(ctx.lake(), d.model().orElseThrow());
+      } catch (ConfigError unusable) {
+        d = d.train("model " + d.model().orElseThrow() + " cannot score: " + unusable.getMessage());
+      }
+    }
+    LOG.info("{}", d.describe());
+    return d;
+  }
+
+  /** The saved model a score-only run uses: {@code version}, or the newest committed. */
+  private ChurnRegistry.Saved saved(Lake lake, Optional<String> version) {
+    ChurnRegistry.Saved model = ChurnRegistry.load(lake, version);
     LOG.info(
         "scoring with saved model {} ({}, holdout PR AUC {})",
         model.card().modelVersion(),
@@ -117,14 +151,20 @@ public final class ChurnJob implements Job<ChurnResult> {
 
   /** The result, the model to store (trained runs) and the tables' rows. */
   private Outputs<ChurnResult> outputs(
-      Lake lake, ChurnRegistry.Saved model, Optional<Trained> trained, Optional<Scored> scored) {
+      Lake lake,
+      Mode mode,
+      ChurnRegistry.Saved model,
+      Optional<Trained> trained,
+      Optional<Scored> scored,
+      Optional<ModelRefresh.Decision> refresh) {
     ChurnResult result =
         new ChurnResult(
             mode.name().toLowerCase(Locale.ROOT),
             model.card().modelVersion(),
             model.card().candidate(),
             trained.map(Trained::summary),
-            scored.map(Scored::summary));
+            scored.map(Scored::summary),
+            refresh);
     Outputs.Builder<ChurnResult> out = Outputs.of(result);
     trained.ifPresent(
         t ->

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.ModelRefresh;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,8 +16,6 @@ import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * The churn model registry under the lake: {@code <lake>/models/churn/<version>/pipeline} (the
@@ -80,13 +79,26 @@ public final class ChurnRegistry {
   }
 
   /**
-   * Loads a version, or the latest committed one when empty; refuses (exit 2) a model missing or
+   * Loads a version, or the newest committed one when empty; refuses (exit 2) a model missing or
    * trained on other features than this crmlake computes.
    */
   static Saved load(Lake lake, java.util.Optional<String> version) {
-    String v = version.orElseGet(() -> latest(lake));
-    String dir = dir(lake, v);
-    Path p = new Path(dir + "/model.json");
+    String v = version.orElseGet(() -> newestCommitted(lake).orElseThrow(ChurnRegistry::noModel));
+    Card card = checkCard(lake, v);
+    PipelineModel pipeline = PipelineModel.load(dir(lake, v) + "/pipeline");
+    List<String> trained = ChurnModels.featuresOf(pipeline);
+    if (!trained.equals(ChurnFeatures.NAMES)) {
+      throw otherFeatures(v, trained, card.featureVersion());
+    }
+    return new Saved(card, pipeline);
+  }
+
+  /**
+   * The card of a saved model; refuses (exit 2) a model missing or whose card names other features
+   * or feature definitions than this crmlake computes.
+   */
+  static Card checkCard(Lake lake, String v) {
+    Path p = new Path(dir(lake, v) + "/model.json");
     Card card;
     try {
       FileSystem fs = fs(lake, p);
@@ -102,43 +114,45 @@ public final class ChurnRegistry {
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + p + ": " + e, e);
     }
-    PipelineModel pipeline = PipelineModel.load(dir + "/pipeline");
-    List<String> trained = ChurnModels.featuresOf(pipeline);
-    if (!trained.equals(ChurnFeatures.NAMES)
-        || !card.features().equals(ChurnFeatures.NAMES)
+    if (!card.features().equals(ChurnFeatures.NAMES)
         || card.featureVersion() != ChurnFeatures.VERSION) {
-      throw new ConfigError(
-          "churn model "
-              + v
-              + " was trained on the features "
-              + (trained.equals(ChurnFeatures.NAMES) ? card.features() : trained)
-              + " (definitions version "
-              + card.featureVersion()
-              + "), but this version of crmlake computes "
-              + ChurnFeatures.NAMES
-              + " (definitions version "
-              + ChurnFeatures.VERSION
-              + ")"
-              + ": train a new model with `bin/crmlake churn train`, or set"
-              + " churn.score.model-version to a model trained on these features");
+      throw otherFeatures(v, card.features(), card.featureVersion());
     }
-    return new Saved(card, pipeline);
+    return card;
   }
 
-  private static String latest(Lake lake) {
-    String none = "no trained churn model exists yet: run `bin/crmlake churn train` first";
+  private static ConfigError otherFeatures(String v, List<String> features, int version) {
+    return new ConfigError(
+        "churn model "
+            + v
+            + " was trained on the features "
+            + features
+            + " (definitions version "
+            + version
+            + "), but this version of crmlake computes "
+            + ChurnFeatures.NAMES
+            + " (definitions version "
+            + ChurnFeatures.VERSION
+            + ")"
+            + ": train a new model with `bin/crmlake churn train`, or set"
+            + " churn.score.model-version to a model trained on these features");
+  }
+
+  private static ConfigError noModel() {
+    return new ConfigError(
+        "no trained churn model exists yet: run `bin/crmlake churn train` first");
+  }
+
+  /**
+   * The newest model whose training run succeeded: the chosen rows of gold.churn_model_metrics
+   * (written after the model is saved) of succeeded churn runs ({@link ModelRefresh}).
+   */
+  static java.util.Optional<String> newestCommitted(Lake lake) {
     if (!lake.exists(ChurnTables.CHURN_MODEL_METRICS)) {
-      throw new ConfigError(none);
+      return java.util.Optional.empty();
     }
-    Row r =
-        lake.read(ChurnTables.CHURN_MODEL_METRICS)
-            .where(col("chosen"))
-            .agg(functions.max("model_version"))
-            .first();
-    if (r.isNullAt(0)) {
-      throw new ConfigError(none);
-    }
-    return r.getString(0);
+    return ModelRefresh.newestCommitted(
+        lake, "churn", lake.read(ChurnTables.CHURN_MODEL_METRICS).where(col("chosen")));
   }
 
   private static FileSystem fs(Lake lake, Path p) throws IOException {

@@ -1,6 +1,7 @@
 package io.crmlake.churn;
 
 import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.ModelRefresh;
 import java.time.LocalDate;
 import java.util.Optional;
 
@@ -12,13 +13,15 @@ import java.util.Optional;
  * @param model its candidate: logistic, random-forest or gbt
  * @param training what a training run did, absent for score-only runs
  * @param scoring what a scoring run did, absent for train-only runs
+ * @param refresh the refresh policy's decision, in the {@code auto} mode
  */
 public record ChurnResult(
     String mode,
     String modelVersion,
     String model,
     Optional<Training> training,
-    Optional<Scoring> scoring)
+    Optional<Scoring> scoring,
+    Optional<ModelRefresh.Decision> refresh)
     implements JobResult {
 
   /**

@@ -4,6 +4,7 @@ import io.crmlake.clv.ClvSettings;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
+import io.crmlake.common.run.ModelRefresh;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ public record ChurnSettings(
     long trainingCustomers,
     Optional<LocalDate> scoreAsOf,
     Optional<String> modelVersion,
+    ModelRefresh refresh,
     List<RiskBand> riskBands,
     int reasons,
     int reasonCandidates,
@@ -97,6 +99,7 @@ public record ChurnSettings(
         s.longAtLeast("churn.training-customers", 0),
         s.optDate("churn.score.as-of"),
         s.optString("churn.score.model-version"),
+        ModelRefresh.of(s, "churn", "churn classifier"),
         bands,
         reasons.count(),
         reasons.candidates(),

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     subcommands = {ChurnCommand.Train.class, ChurnCommand.Score.class},
     description = {
       "Churn classification: train on point-in-time features at monthly cutoffs, then score.",
-      "Without a subcommand it trains and scores. Writes gold.churn_model_metrics (every",
+      "Without a subcommand it scores, training first when churn.retrain-after-days says the",
+      "model is due (or churn.retrain-now, or no model yet). Writes gold.churn_model_metrics (every",
       "candidate and baseline on the holdout), gold.churn_feature_importance, gold.churn_scores",
       "(calibrated probability, risk band, reasons, lifecycle stage) and the model under",
       "<lake>/models/churn/. Settings: churn.* (horizon-days, lookback-days, cutoffs,",
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 final class ChurnCommand extends ChurnCommandBase {
   @Override
   Mode mode() {
-    return Mode.BOTH;
+    return Mode.AUTO;
   }
 
   @Command(

@@ -27,23 +27,37 @@ import picocli.CommandLine.Command;
 final class ClvCommand extends JobCommand<ClvResult> {
   @Override
   Job<ClvResult> job(CrmlakeConfig config) {
-    return new ClvJob(ClvSettings.from(config));
+    return new ClvJob(ClvSettings.from(config), ClvJob.Mode.AUTO);
   }
 
-  /** Parameters of both fits, the holdout error by frequency group and the total CLV. */
+  /**
+   * Parameters of both fits, the holdout error by frequency group and the total CLV; or, when the
+   * run reused a fit, which one.
+   */
   @Override
   void report(Lake lake, ClvResult r) {
     String unit = r.timeUnit();
+    r.refresh().ifPresent(d -> System.out.println("clv: " + d.describe()));
+    if (r.holdout().isEmpty()) {
+      System.out.printf(
+          "clv: %d customers scored to %s with the parameters of %s%n",
+          r.customers(), r.observationEnd(), r.modelVersion());
+      printTotals(r, unit);
+      return;
+    }
+    ClvResult.Holdout holdout = r.holdout().get();
     System.out.printf(
         "clv: %d customers; calibration to %s, holdout to %s (%.2f %ss); model %s%n",
         r.customers(),
         r.calibrationEnd(),
         r.observationEnd(),
-        r.holdout().length(),
+        holdout.length(),
         unit,
         r.modelVersion());
     for (var fits :
-        List.of(Map.entry("calibration", r.calibration()), Map.entry("full", r.full()))) {
+        List.of(
+            Map.entry("calibration", r.calibration().orElseThrow()),
+            Map.entry("full", r.full().orElseThrow()))) {
       ClvResult.Fit bg = fits.getValue().bgnbd();
       ClvResult.Fit gg = fits.getValue().gammaGamma();
       System.out.printf(
@@ -63,7 +77,7 @@ final class ClvCommand extends JobCommand<ClvResult> {
     System.out.printf(
         "  holdout: %d customers, actual %.1f vs predicted %.1f repeat purchases; mean absolute"
             + " error %.4f per customer%n",
-        r.holdout().customers(), r.holdout().actual(), r.holdout().predicted(), r.holdout().mae());
+        holdout.customers(), holdout.actual(), holdout.predicted(), holdout.mae());
     ResultPrinter.print(
         lake.read(ClvTables.CLV_VALIDATION)
             .where(col("model_version").equalTo(r.modelVersion()))
@@ -77,6 +91,10 @@ final class ClvCommand extends JobCommand<ClvResult> {
         ResultPrinter.Format.TABLE,
         100,
         System.out);
+    printTotals(r, unit);
+  }
+
+  private static void printTotals(ClvResult r, String unit) {
     System.out.printf(
         "  next %s %ss: %.1f expected purchases, total expected CLV %.2f (discount %s/year, margin"
             + " %s); mean P(alive) %.4f%n",

@@ -12,6 +12,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.function.ToIntFunction;
@@ -27,7 +28,9 @@ import picocli.CommandLine.Option;
       "Run the nightly pipeline: ingest, baskets, segments, churn, clv, publish.",
       "One Spark session; every job's row in ops.job_runs carries the pipeline's run id",
       "(pipeline_run_id). Stops at the first failure and prints what ran, what failed and why;",
-      "--from JOB resumes there. Every job's settings are validated before Spark starts."
+      "--from JOB resumes there. Every job's settings are validated before Spark starts.",
+      "The nightly command: when silver has not changed since every job's last successful run",
+      "with the same configuration, it says so after ingest and runs nothing else."
     })
 final class PipelineCommand implements Callable<Integer> {
   /** The jobs in order. */
@@ -48,6 +51,12 @@ final class PipelineCommand implements Callable<Integer> {
   /** What a step did, for the summary. */
   record Outcome(String job, String status, double seconds, String detail) {}
 
+  /**
+   * Skip the jobs after ingest when nothing changed since their last successful runs with the
+   * configuration of this hash ({@link PipelineFreshness}).
+   */
+  record Freshness(String configHash) {}
+
   @Override
   public Integer call() {
     CrmlakeConfig config = common.load(List.of());
@@ -56,7 +65,10 @@ final class PipelineCommand implements Callable<Integer> {
         config,
         "pipeline",
         spark -> {
-          List<Outcome> outcomes = run(new Lake(spark, config.lake()), steps, "");
+          Lake lake = new Lake(spark, config.lake());
+          Optional<Freshness> fresh =
+              from == null ? Optional.of(new Freshness(config.hash())) : Optional.empty();
+          List<Outcome> outcomes = run(lake, steps, "", fresh);
           int code = printSummary(outcomes);
           if (code != Main.FAILED && code != Main.LOCKED) {
             PublishCommand.printConnection(config);
@@ -106,6 +118,12 @@ final class PipelineCommand implements Callable<Integer> {
    * caller's pipeline property is restored afterwards.
    */
   static List<Outcome> run(Lake lake, List<Step> steps, String numberPrefix) {
+    return run(lake, steps, numberPrefix, Optional.empty());
+  }
+
+  /** As {@link #run(Lake, List, String)}, skipping what is current when {@code fresh} is given. */
+  static List<Outcome> run(
+      Lake lake, List<Step> steps, String numberPrefix, Optional<Freshness> fresh) {
     SparkContext sc = lake.spark().sparkContext();
     String previous = sc.getLocalProperty(RunContext.PIPELINE_RUN);
     String id =
@@ -117,7 +135,7 @@ final class PipelineCommand implements Callable<Integer> {
             + UUID.randomUUID().toString().substring(0, 8);
     sc.setLocalProperty(RunContext.PIPELINE_RUN, id);
     try {
-      return runSteps(lake, steps, numberPrefix, id);
+      return runSteps(lake, steps, numberPrefix, id, fresh);
     } finally {
       sc.setLocalProperty(RunContext.PIPELINE_RUN, previous);
     }
@@ -125,13 +143,23 @@ final class PipelineCommand implements Callable<Integer> {
 
   /** Runs the steps in order until one fails or is locked; the rest are skipped. */
   static List<Outcome> runSteps(Lake lake, List<Step> steps, String numberPrefix, String id) {
+    return runSteps(lake, steps, numberPrefix, id, Optional.empty());
+  }
+
+  static List<Outcome> runSteps(
+      Lake lake, List<Step> steps, String numberPrefix, String id, Optional<Freshness> fresh) {
     System.out.println("pipeline run " + id);
     List<Outcome> out = new ArrayList<>();
     boolean failed = false;
+    Optional<String> current = Optional.empty();
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       if (failed) {
         out.add(new Outcome(s.job(), "skipped", 0, "an earlier job failed"));
+        continue;
+      }
+      if (current.isPresent()) {
+        out.add(new Outcome(s.job(), "current", 0, "nothing new since its last run"));
         continue;
       }
       System.out.println();
@@ -143,6 +171,12 @@ final class PipelineCommand implements Callable<Integer> {
             code == Main.OK
                 ? new Outcome(s.job(), "ok", seconds(t0), "")
                 : new Outcome(s.job(), "partial", seconds(t0), "exit " + code + ": see above"));
+        if (i == 0 && s.job().equals("ingest") && fresh.isPresent()) {
+          List<String> later = steps.subList(1, steps.size()).stream().map(Step::job).toList();
+          current = PipelineFreshness.nothingNew(lake, later, fresh.get().configHash());
+          current.ifPresent(
+              why -> System.out.println("Nothing new: " + why + ". No other job runs."));
+        }
       } catch (RuntimeException e) {
         failed = true;
         org.slf4j.LoggerFactory.getLogger(PipelineCommand.class)

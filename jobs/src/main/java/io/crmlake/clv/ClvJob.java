@@ -13,6 +13,7 @@ import io.crmlake.clv.MaximumLikelihood.Fit;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.ingest.IngestTables;
@@ -31,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Customer lifetime value: {@code silver.transactions} → {@code gold.clv}, {@code gold.clv_models},
- * {@code gold.clv_validation}.
+ * Customer lifetime value: {@code silver.customer_days} → {@code gold.clv}, {@code
+ * gold.clv_models}, {@code gold.clv_validation}.
  *
  * <p>Run with {@code bin/crmlake clv [--set clv.calibration-end=1997-09-30]}. Two fits of BG/NBD
  * ({@link BgNbd}) and Gamma-Gamma ({@link GammaGamma}) by maximum likelihood on Spark ({@link
@@ -43,15 +44,31 @@ import org.slf4j.LoggerFactory;
  * discount-rate}, {@code margin}, {@code likelihood}, {@code l2-penalty}.
  *
  * <p>Phases: observation periods → calibration fit → holdout validation → full fit and scores (the
- * full fit starts from the calibration fit's parameters).
+ * full fit starts from the calibration fit's parameters). In the {@link Mode#AUTO} mode ({@code
+ * bin/crmlake clv}, the pipeline) the refresh policy ({@code clv.retrain-after-days}) may reuse the
+ * newest committed full fit instead: observation periods → scores with saved parameters, which
+ * writes gold.clv only.
  */
 public final class ClvJob implements Job<ClvResult> {
   private static final Logger LOG = LoggerFactory.getLogger(ClvJob.class);
 
+  /** FIT fits every run; AUTO fits when the refresh policy says so, else scores only. */
+  public enum Mode {
+    FIT,
+    AUTO
+  }
+
   private final ClvSettings settings;
 
+  private final Mode mode;
+
   public ClvJob(ClvSettings settings) {
+    this(settings, Mode.FIT);
+  }
+
+  public ClvJob(ClvSettings settings, Mode mode) {
     this.settings = settings;
+    this.mode = mode;
   }
 
   @Override
@@ -72,18 +89,43 @@ public final class ClvJob implements Job<ClvResult> {
   @Override
   public Outputs<ClvResult> compute(RunContext ctx) {
     ctx.phase("observation periods");
-    Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
-    Periods periods = observationPeriods(tx, ctx.version());
+    Dataset<Row> days = ctx.lake().read(IngestTables.CUSTOMER_DAYS);
+    Periods periods = observationPeriods(days, ctx.version());
+    Optional<ModelRefresh.Decision> refresh =
+        mode == Mode.AUTO ? Optional.of(SavedFit.decide(ctx, settings)) : Optional.empty();
+    if (refresh.isPresent() && !refresh.get().train()) {
+      ctx.phase("scores with saved parameters");
+      SavedFit saved = SavedFit.load(ctx.lake(), refresh.get().model().orElseThrow());
+      Periods reused = periods.withVersion(saved.version());
+      Dataset<Row> summary =
+          ctx.persist(ClvSummary.fromDays(days, periods.observationEnd(), periods.timeUnit()));
+      Scores scores = scores(ctx, summary, saved.bgnbd(), saved.gammaGamma(), reused);
+      return Outputs.of(result(reused, Optional.empty(), Optional.empty(), scores, refresh))
+          .replace(ClvTables.CLV, java.sql.Date.valueOf(periods.observationEnd()), scores.rows())
+          .build();
+    }
     ctx.phase("calibration fit");
-    Fits calibration = calibrationFit(ctx, tx, periods);
+    Fits calibration = calibrationFit(ctx, days, periods);
     ctx.phase("holdout validation");
-    Validation validation = holdoutValidation(ctx, tx, periods, calibration);
+    Validation validation = holdoutValidation(ctx, days, periods, calibration);
     ctx.phase("full fit and scores");
-    Fits full = fullFit(ctx, tx, periods, calibration);
-    Scores scores = scores(ctx, full, periods);
+    Fits full = fullFit(ctx, days, periods, calibration);
+    Scores scores =
+        scores(
+            ctx,
+            full.summary(),
+            full.bgnbd().fit().params(),
+            full.gammaGamma().fit().params(),
+            periods);
     List<Row> models = new ArrayList<>(calibration.models());
     models.addAll(full.models());
-    return Outputs.of(result(periods, calibration, full, validation.check(), scores))
+    return Outputs.of(
+            result(
+                periods,
+                Optional.of(new BothFits(calibration, full)),
+                Optional.of(validation.check()),
+                scores,
+                refresh))
         .replace(ClvTables.CLV, java.sql.Date.valueOf(periods.observationEnd()), scores.rows())
         .write(
             ClvTables.CLV_MODELS,
@@ -106,6 +148,10 @@ public final class ClvJob implements Job<ClvResult> {
       LocalDate observationEnd,
       ClvSettings.TimeUnit timeUnit,
       String version) {
+    Periods withVersion(String v) {
+      return new Periods(first, calibrationEnd, observationEnd, timeUnit, v);
+    }
+
     /** The holdout's length in time units. */
     double holdoutLength() {
       return ChronoUnit.DAYS.between(calibrationEnd, observationEnd) / timeUnit.days;
@@ -138,11 +184,11 @@ public final class ClvJob implements Job<ClvResult> {
    * The periods from the data's first and last customer transaction and the settings ({@code
    * clv.observation-end}, {@code clv.calibration-end}: two thirds of the span by default).
    */
-  private Periods observationPeriods(Dataset<Row> tx, String version) {
-    Row span =
-        tx.where(col("customer_id").isNotNull()).agg(min("order_date"), max("order_date")).first();
+  private Periods observationPeriods(Dataset<Row> days, String version) {
+    Row span = days.agg(min("order_date"), max("order_date")).first();
     if (span.isNullAt(0)) {
-      throw new ConfigError("silver.transactions has no customer transactions: nothing to model");
+      throw new ConfigError(
+          "silver.customer_days is empty (no customer transactions): nothing to model");
     }
     LocalDate first = span.getDate(0).toLocalDate();
     LocalDate obsEnd = settings.observationEnd().orElse(span.getDate(1).toLocalDate());
@@ -166,8 +212,8 @@ public final class ClvJob implements Job<ClvResult> {
   }
 
   /** Both models on the calibration period, from the configured starts. */
-  private Fits calibrationFit(RunContext ctx, Dataset<Row> tx, Periods p) {
-    Dataset<Row> cal = ctx.persist(ClvSummary.summarize(tx, p.calibrationEnd(), p.timeUnit()));
+  private Fits calibrationFit(RunContext ctx, Dataset<Row> days, Periods p) {
+    Dataset<Row> cal = ctx.persist(ClvSummary.fromDays(days, p.calibrationEnd(), p.timeUnit()));
     return fitBoth(cal, "calibration", p.first(), p.calibrationEnd(), p.version(), null);
   }
 
@@ -176,13 +222,13 @@ public final class ClvJob implements Job<ClvResult> {
    * frequency group and cumulatively over time.
    */
   private Validation holdoutValidation(
-      RunContext ctx, Dataset<Row> tx, Periods p, Fits calibration) {
+      RunContext ctx, Dataset<Row> days, Periods p, Fits calibration) {
     double holdout = p.holdoutLength();
     Dataset<Row> byGroup =
         ctx.persist(
             HoldoutCheck.validation(
                 calibration.summary(),
-                ClvSummary.purchasesBetween(tx, p.calibrationEnd(), p.observationEnd()),
+                ClvSummary.purchasesBetween(days, p.calibrationEnd(), p.observationEnd()),
                 BgNbd.of(calibration.bgnbd().fit().params()),
                 holdout,
                 p.version(),
@@ -212,7 +258,7 @@ public final class ClvJob implements Job<ClvResult> {
         HoldoutCheck.tracking(
             ctx.spark(),
             calibration.summary(),
-            tx,
+            days,
             BgNbd.of(calibration.bgnbd().fit().params()),
             p.timeUnit().days,
             p.version(),
@@ -225,20 +271,20 @@ public final class ClvJob implements Job<ClvResult> {
    * Both models on all data up to the observation end, from the calibration fit's parameters: the
    * same customers with a third more history.
    */
-  private Fits fullFit(RunContext ctx, Dataset<Row> tx, Periods p, Fits calibration) {
-    Dataset<Row> full = ctx.persist(ClvSummary.summarize(tx, p.observationEnd(), p.timeUnit()));
+  private Fits fullFit(RunContext ctx, Dataset<Row> days, Periods p, Fits calibration) {
+    Dataset<Row> full = ctx.persist(ClvSummary.fromDays(days, p.observationEnd(), p.timeUnit()));
     return fitBoth(full, "full", p.first(), p.observationEnd(), p.version(), calibration);
   }
 
-  /** Every customer scored by the full fits (gold.clv), cached, with the totals of the result. */
-  private Scores scores(RunContext ctx, Fits fits, Periods p) {
+  /**
+   * Every customer of {@code summary} scored with the parameters of a full fit (gold.clv), cached,
+   * with the totals of the result; {@code p}'s version names the fit.
+   */
+  private Scores scores(
+      RunContext ctx, Dataset<Row> summary, double[] bgnbd, double[] gammaGamma, Periods p) {
     Dataset<Row> scores =
         ctx.persist(
-            ClvModels.score(
-                    fits.summary(),
-                    BgNbd.of(fits.bgnbd().fit().params()),
-                    GammaGamma.of(fits.gammaGamma().fit().params()),
-                    settings)
+            ClvModels.score(summary, BgNbd.of(bgnbd), GammaGamma.of(gammaGamma), settings)
                 .select(
                     col("customer_id"),
                     lit(java.sql.Date.valueOf(p.observationEnd())).as("observation_end"),
@@ -274,8 +320,15 @@ public final class ClvJob implements Job<ClvResult> {
     return out;
   }
 
+  /** The calibration and full fits of a run that fitted. */
+  private record BothFits(Fits calibration, Fits full) {}
+
   private ClvResult result(
-      Periods p, Fits calibration, Fits full, ClvResult.Holdout check, Scores scores) {
+      Periods p,
+      Optional<BothFits> fits,
+      Optional<ClvResult.Holdout> check,
+      Scores scores,
+      Optional<ModelRefresh.Decision> refresh) {
     return new ClvResult(
         p.version(),
         p.first(),
@@ -283,15 +336,16 @@ public final class ClvJob implements Job<ClvResult> {
         p.observationEnd(),
         unitName(),
         scores.customers(),
-        calibration.figures(),
-        full.figures(),
+        fits.map(f -> f.calibration().figures()),
+        fits.map(f -> f.full().figures()),
         check,
         settings.horizon(),
         settings.discountRate(),
         settings.margin(),
         scores.totalClv(),
         scores.totalExpectedPurchases(),
-        scores.meanPAlive());
+        scores.meanPAlive(),
+        refresh);
   }
 
   /**

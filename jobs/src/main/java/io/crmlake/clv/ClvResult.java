@@ -1,26 +1,30 @@
 package io.crmlake.clv;
 
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.common.run.PerCustomerResult;
 import java.time.LocalDate;
+import java.util.Optional;
 
 /**
  * What a clv run fitted and scored.
  *
- * @param modelVersion the run's version, in gold.clv, gold.clv_models and gold.clv_validation
+ * @param modelVersion the version of the parameters that scored: this run's when it fitted (in
+ *     gold.clv, gold.clv_models and gold.clv_validation), else the reused fit's
  * @param firstTransaction first customer transaction date
  * @param calibrationEnd end of the calibration period (inclusive)
  * @param observationEnd last day of data of the full fit (inclusive)
  * @param timeUnit day, week or month
  * @param customers customers scored in gold.clv
- * @param calibration the calibration fits, checked on the holdout
- * @param full the full fits, which score every customer
- * @param holdout predicted vs actual repeat purchases after calibrationEnd
+ * @param calibration the calibration fits, checked on the holdout (runs that fit)
+ * @param full the full fits, which score every customer (runs that fit)
+ * @param holdout predicted vs actual repeat purchases after calibrationEnd (runs that fit)
  * @param horizon time units the CLV covers (clv.horizon)
  * @param discountRate annual discount rate (clv.discount-rate)
  * @param margin share of spend that is profit (clv.margin)
  * @param totalClv sum of the customers' CLV over the horizon
  * @param totalExpectedPurchases sum of their expected purchases over the horizon
  * @param meanPAlive mean P(alive)
+ * @param refresh the refresh policy's decision (the {@code auto} mode)
  */
 public record ClvResult(
     String modelVersion,
@@ -29,15 +33,16 @@ public record ClvResult(
     LocalDate observationEnd,
     String timeUnit,
     long customers,
-    Fits calibration,
-    Fits full,
-    Holdout holdout,
+    Optional<Fits> calibration,
+    Optional<Fits> full,
+    Optional<Holdout> holdout,
     double horizon,
     double discountRate,
     double margin,
     double totalClv,
     double totalExpectedPurchases,
-    double meanPAlive)
+    double meanPAlive,
+    Optional<ModelRefresh.Decision> refresh)
     implements PerCustomerResult {
 
   /** BG/NBD and Gamma-Gamma fitted on one period, and the spend/frequency correlation. */

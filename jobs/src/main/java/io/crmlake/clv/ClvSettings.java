@@ -3,6 +3,7 @@ package io.crmlake.clv;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
+import io.crmlake.common.run.ModelRefresh;
 import java.time.LocalDate;
 import java.util.Optional;
 
@@ -19,7 +20,8 @@ public record ClvSettings(
     int maxIterations,
     double tolerance,
     double l2Penalty,
-    double maxSpendCorrelation) {
+    double maxSpendCorrelation,
+    ModelRefresh refresh) {
 
   /** The model's unit of time, in days (a month is 365.25 / 12 days). */
   public enum TimeUnit {
@@ -55,7 +57,8 @@ public record ClvSettings(
             s.intAtLeast("clv.max-iterations", 1),
             s.doubleIn("clv.tolerance", 0, 1),
             s.doubleIn("clv.l2-penalty", 0, 1_000),
-            s.doubleIn("clv.max-spend-correlation", 0, 1));
+            s.doubleIn("clv.max-spend-correlation", 0, 1),
+            ModelRefresh.of(s, "clv", "CLV parameters"));
     if (c.horizon() <= 0) {
       throw ConfigError.invalid("clv.horizon", c.horizon(), "must be above 0 (in clv.time-unit)");
     }

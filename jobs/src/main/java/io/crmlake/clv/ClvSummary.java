@@ -85,20 +85,21 @@ public final class ClvSummary {
     return datediff(lit(java.sql.Date.valueOf(end)), firstPurchase).divide(unit.days);
   }
 
-  /** Purchase days per customer in (from, to]: the holdout's actual repeat purchases. */
-  public static Dataset<Row> purchasesBetween(
-      Dataset<Row> transactions, LocalDate from, LocalDate to) {
-    return purchaseDays(transactions, from, to)
+  /**
+   * Purchase days per customer in (from, to], from {@link CustomerDays}: the holdout's actual
+   * repeat purchases.
+   */
+  public static Dataset<Row> purchasesBetween(Dataset<Row> days, LocalDate from, LocalDate to) {
+    return purchaseDays(days, from, to)
         .groupBy("customer_id")
         .agg(functions.count(lit(1)).cast("double").as("actual"));
   }
 
-  /** Distinct (customer_id, order_date) of the sales in (from, to]. */
-  public static Dataset<Row> purchaseDays(Dataset<Row> transactions, LocalDate from, LocalDate to) {
-    return CustomerFeatures.before(transactions, to.plusDays(1))
+  /** The (customer_id, order_date) of the days with a sale in (from, to], from customer days. */
+  public static Dataset<Row> purchaseDays(Dataset<Row> days, LocalDate from, LocalDate to) {
+    return CustomerDays.before(days, to.plusDays(1))
         .where(col("order_date").gt(lit(java.sql.Date.valueOf(from))))
-        .where(functions.not(col("is_return")))
-        .select("customer_id", "order_date")
-        .distinct();
+        .where(CustomerDays.purchase())
+        .select("customer_id", "order_date");
   }
 }

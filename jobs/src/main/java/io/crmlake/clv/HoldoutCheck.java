@@ -81,7 +81,7 @@ final class HoldoutCheck {
   static Dataset<Row> tracking(
       org.apache.spark.sql.SparkSession spark,
       Dataset<Row> calibration,
-      Dataset<Row> transactions,
+      Dataset<Row> customerDays,
       BgNbd bg,
       double daysPerUnit,
       String version,
@@ -90,7 +90,7 @@ final class HoldoutCheck {
     int days = (int) ChronoUnit.DAYS.between(calEnd, obsEnd);
     TrackingPoints points = TrackingPoints.of(days, daysPerUnit);
     double[] predicted = predictedCumulative(calibration, bg, points.horizons());
-    long[] perDay = purchaseDaysPerDay(transactions, calibration, calEnd, obsEnd);
+    long[] perDay = purchaseDaysPerDay(customerDays, calibration, calEnd, obsEnd);
     List<Row> rows = new ArrayList<>();
     long cumulative = 0;
     int day = 0;
@@ -162,10 +162,10 @@ final class HoldoutCheck {
    * calibration end (one row per day reaches the driver, never one per customer).
    */
   private static long[] purchaseDaysPerDay(
-      Dataset<Row> transactions, Dataset<Row> calibration, LocalDate calEnd, LocalDate obsEnd) {
+      Dataset<Row> days, Dataset<Row> calibration, LocalDate calEnd, LocalDate obsEnd) {
     long[] perDay = new long[(int) ChronoUnit.DAYS.between(calEnd, obsEnd) + 1];
     for (Row r :
-        ClvSummary.purchaseDays(transactions, calEnd, obsEnd)
+        ClvSummary.purchaseDays(days, calEnd, obsEnd)
             .join(calibration.select("customer_id"), "customer_id")
             .groupBy(functions.datediff(col("order_date"), lit(java.sql.Date.valueOf(calEnd))))
             .count()

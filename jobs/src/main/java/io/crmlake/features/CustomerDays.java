@@ -31,6 +31,36 @@ public final class CustomerDays {
 
   private static final Column SALE = functions.not(col("is_return"));
 
+  /** The columns of an order line that the customer days are computed from. */
+  public static final String[] LINE_COLUMNS = {
+    "customer_id", "order_id", "order_date", "amount", "category", "is_return"
+  };
+
+  /** The lines of {@code transactions} with a customer, in the {@link #LINE_COLUMNS}. */
+  public static Dataset<Row> lines(Dataset<Row> transactions) {
+    return transactions
+        .where(col("customer_id").isNotNull())
+        .select(LINE_COLUMNS[0], java.util.Arrays.copyOfRange(LINE_COLUMNS, 1, 6));
+  }
+
+  /**
+   * The customer days of every customer with a line in {@code fresh}, recomputed from all of that
+   * customer's lines, {@code stored} (may be null: none) and {@code fresh}: what a batch changes. A
+   * late line for an old day, a return of an old order, or a first purchase of a category can
+   * change any of the customer's days, and only that customer's.
+   *
+   * @param stored the lines already stored ({@link #LINE_COLUMNS} at least), or null
+   * @param fresh the batch's new lines
+   */
+  public static Dataset<Row> ofTouched(Dataset<Row> stored, Dataset<Row> fresh) {
+    Dataset<Row> added = lines(fresh);
+    if (stored == null) {
+      return of(added);
+    }
+    Dataset<Row> touched = added.select("customer_id").distinct();
+    return of(lines(stored).join(touched, "customer_id", "left_semi").unionByName(added));
+  }
+
   /**
    * The customer days of order lines with {@code customer_id, order_id, order_date, amount,
    * category, is_return}.

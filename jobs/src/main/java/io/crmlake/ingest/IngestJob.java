@@ -189,7 +189,8 @@ public final class IngestJob implements Job<IngestResult> {
    * The tables to write, in the order of {@link IngestTables#ALL}: the sources' records in the
    * order of the sources. Silver last but for the file log: a run that fails between the writes
    * leaves no file marked ingested whose rows are missing, and its re-run inserts only the rows not
-   * yet stored.
+   * yet stored. The customer days of the customers with new lines just before silver ({@link
+   * CustomerDaysUpdate}).
    */
   private static Outputs<IngestResult> outputs(
       RunContext ctx, IngestResult result, List<SourceBatch> sources) {
@@ -211,8 +212,13 @@ public final class IngestJob implements Job<IngestResult> {
             IngestTables.TRANSACTIONS_REJECTED,
             rejectedRows(batches.where(col("_status").equalTo(REJECTED))));
       }
-      out.write(
-          IngestTables.TRANSACTIONS, silverRows(batches.where(col("_status").equalTo(VALID))));
+    }
+    Dataset<Row> fresh =
+        batches == null ? null : silverRows(batches.where(col("_status").equalTo(VALID)));
+    CustomerDaysUpdate.rows(ctx.lake(), fresh, result.outputRows())
+        .ifPresent(days -> out.write(IngestTables.CUSTOMER_DAYS, days));
+    if (fresh != null) {
+      out.write(IngestTables.TRANSACTIONS, fresh);
     }
     if (!files.isEmpty()) {
       out.write(

@@ -117,6 +117,35 @@ public final class IngestTables {
           .column("ingested_at", TimestampType, "When it was stored.")
           .build();
 
+  private static final DataType SUM = DataTypes.createDecimalType(28, 2);
+
+  /** Filled by {@link CustomerDaysUpdate#rows} with {@link io.crmlake.features.CustomerDays}. */
+  public static final Table CUSTOMER_DAYS =
+      Table.builder("silver", "customer_days", "ingest")
+          .comment(
+              "One row per customer and day with order lines: the compact aggregate of"
+                  + " silver.transactions that the customer-level jobs read. Maintained by ingest:"
+                  + " each run recomputes the days of the customers its batch touched from all"
+                  + " their lines and upserts them; no other row is rewritten.")
+          .upsert("customer_id", "order_date")
+          .column("customer_id", StringType, "Customer id (lines without one are left out).")
+          .column("order_date", DateType, "The day (UTC) of the customer's lines.")
+          .column(
+              "sale_lines", LongType, "Sale lines that day (returns excluded); 0: returns only.")
+          .column("sales", SUM, "Sum of the sale lines' amounts.")
+          .column("net", SUM, "Sum of all the day's amounts, returns negative.")
+          .column(
+              "new_orders",
+              LongType,
+              "Orders whose first sale line is on this day: summed over the days before a date,"
+                  + " the customer's distinct orders before it.")
+          .column(
+              "new_categories",
+              LongType,
+              "Categories the customer first bought on this day: summed over the days before a"
+                  + " date, the distinct categories bought before it.")
+          .build();
+
   /** Filled by {@link FileLog#rows}. */
   public static final Table INGESTED_FILES =
       Table.builder("ops", "ingested_files", "ingest")
@@ -144,7 +173,7 @@ public final class IngestTables {
 
   /** Every table of the job, in the order a run writes them. */
   public static final List<Table> ALL =
-      List.of(TRANSACTIONS_RAW, TRANSACTIONS_REJECTED, TRANSACTIONS, INGESTED_FILES);
+      List.of(TRANSACTIONS_RAW, TRANSACTIONS_REJECTED, CUSTOMER_DAYS, TRANSACTIONS, INGESTED_FILES);
 
   private IngestTables() {}
 }

@@ -6,11 +6,11 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.months_between;
-import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.trunc;
 import static org.apache.spark.sql.functions.when;
 
+import io.crmlake.features.CustomerDays;
 import io.crmlake.features.CustomerFeatures;
 import java.time.LocalDate;
 import org.apache.spark.sql.Dataset;
@@ -20,7 +20,7 @@ import org.apache.spark.sql.Row;
  * Cohort retention ({@code gold.cohort_retention}): customers grouped by the month of their first
  * sale, and for every later month the share of the cohort that bought again and the cohort's net
  * revenue. A customer with only returns belongs to no cohort. Two aggregations on the executors:
- * one row per customer and month, then one per cohort and month.
+ * one row per customer and month, then one per cohort and month, from {@link CustomerDays}.
  */
 public final class Cohorts {
   private Cohorts() {}
@@ -30,19 +30,20 @@ public final class Cohorts {
    * Needs {@code customer_id, order_date, amount, is_return}.
    */
   public static Dataset<Row> retention(Dataset<Row> transactions, LocalDate asOf) {
-    Dataset<Row> lines =
-        CustomerFeatures.before(transactions, asOf)
-            .select(
-                col("customer_id"),
-                trunc(col("order_date"), "month").as("month"),
-                col("amount").cast("double").as("amount"),
-                col("is_return"));
+    return fromDays(CustomerDays.sums(CustomerFeatures.before(transactions, asOf)), asOf);
+  }
+
+  /**
+   * {@link #retention} from {@link CustomerDays} or their {@link CustomerDays#sums} (which may run
+   * past {@code asOf}).
+   */
+  public static Dataset<Row> fromDays(Dataset<Row> days, LocalDate asOf) {
     Dataset<Row> monthly =
-        lines
-            .groupBy("customer_id", "month")
+        CustomerDays.before(days, asOf)
+            .groupBy(col("customer_id"), trunc(col("order_date"), "month").as("month"))
             .agg(
-                sum("amount").as("revenue"),
-                max(when(not(col("is_return")), 1).otherwise(0)).as("bought"));
+                sum("net").cast("double").as("revenue"),
+                max(when(CustomerDays.purchase(), 1).otherwise(0)).as("bought"));
     Dataset<Row> cohorts =
         monthly
             .where(col("bought").equalTo(1))

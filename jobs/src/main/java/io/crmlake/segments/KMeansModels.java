@@ -5,17 +5,17 @@ import static org.apache.spark.sql.functions.col;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.LakePaths;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.ModelRefresh;
 import java.io.IOException;
+import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.PipelineModel;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * The segments job's saved KMeans models: one fitted pipeline ({@link Clustering#fit}) per training
- * run under {@code <lake>/models/segments/kmeans/<version>}, the run's version. A run with {@code
- * segments.kmeans.retrain = false} loads {@code segments.kmeans.model-version}, or the newest.
+ * run under {@code <lake>/models/segments/kmeans/<version>}, the run's version. A run that does not
+ * train ({@link ModelRefresh}) loads {@code segments.kmeans.model-version}, or the newest.
  */
 final class KMeansModels {
   static final String DIR = "models/segments/kmeans";
@@ -54,25 +54,14 @@ final class KMeansModels {
   }
 
   /**
-   * The newest model a training run committed: the chosen trial of gold.cluster_selection, which is
-   * written after the model is saved, so a run that failed after saving its model is ignored.
+   * The newest model whose training run succeeded: the chosen trials of gold.cluster_selection
+   * (written after the model is saved) of succeeded segments runs ({@link ModelRefresh}).
    */
-  static String latest(Lake lake) {
-    String none =
-        "segments.kmeans.retrain = false, but no trained model exists: run segments with"
-            + " retrain = true first";
+  static Optional<String> newestCommitted(Lake lake) {
     if (!lake.exists(SegmentsTables.CLUSTER_SELECTION)) {
-      throw new ConfigError(
-          none + " (" + SegmentsTables.CLUSTER_SELECTION + " does not exist yet)");
+      return Optional.empty();
     }
-    Row latest =
-        lake.read(SegmentsTables.CLUSTER_SELECTION)
-            .where(col("chosen"))
-            .agg(functions.max("model_version"))
-            .first();
-    if (latest.isNullAt(0)) {
-      throw new ConfigError(none);
-    }
-    return latest.getString(0);
+    return ModelRefresh.newestCommitted(
+        lake, "segments", lake.read(SegmentsTables.CLUSTER_SELECTION).where(col("chosen")));
   }
 }

@@ -9,6 +9,7 @@ import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import io.crmlake.common.run.Job;
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.common.run.Outputs;
 import io.crmlake.common.run.RunContext;
 import io.crmlake.features.CustomerFeatures;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.ml.PipelineModel;
@@ -35,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Customer segmentation: {@code silver.transactions} → {@code gold.customer_features}, {@code
+ * Customer segmentation: {@code silver.customer_days} → {@code gold.customer_features}, {@code
  * gold.customer_segments}, {@code gold.segment_profiles} ({@link SegmentProfiles}), {@code
  * gold.cohort_retention} ({@link Cohorts}), {@code gold.cluster_selection}.
  *
@@ -105,8 +107,8 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     return out.build();
   }
 
-  /** silver.transactions, the as-of date, the customers' features (cached) and their number. */
-  record Customers(Dataset<Row> transactions, LocalDate asOf, Dataset<Row> features, long count) {
+  /** silver.customer_days, the as-of date, the customers' features (cached) and their number. */
+  record Customers(Dataset<Row> days, LocalDate asOf, Dataset<Row> features, long count) {
     java.sql.Date asOfDate() {
       return java.sql.Date.valueOf(asOf);
     }
@@ -125,27 +127,38 @@ public final class SegmentsJob implements Job<SegmentsResult> {
   /** The values separating the pyramid's tiers, and the customers with their tier. */
   record PyramidTiers(double[] thresholds, Dataset<Row> tiered) {}
 
-  /** The KMeans pipeline and its version: trained by this run (with how K was chosen) or loaded. */
-  record ClusterModel(String version, PipelineModel pipeline, Optional<Selection> selection) {}
+  /**
+   * The KMeans pipeline and its version: trained by this run (with how K was chosen) or loaded, and
+   * the refresh decision that chose between the two.
+   */
+  record ClusterModel(
+      String version,
+      PipelineModel pipeline,
+      Optional<Selection> selection,
+      ModelRefresh.Decision refresh) {}
 
   /** The model used and the rows of gold.customer_segments it assigned (cached). */
   record Clusters(ClusterModel model, Dataset<Row> segments) {}
 
   /** Features of the customers with a purchase before the as-of date (default: the last + 1). */
   private Customers customerFeatures(RunContext ctx) {
-    Dataset<Row> tx = ctx.lake().read(IngestTables.TRANSACTIONS);
-    LocalDate asOf = settings.asOf().orElseGet(() -> CustomerFeatures.defaultAsOf(tx));
+    Dataset<Row> days = ctx.lake().read(IngestTables.CUSTOMER_DAYS);
+    LocalDate asOf =
+        settings
+            .asOf()
+            .orElseGet(
+                () -> CustomerFeatures.defaultAsOf(ctx.lake().read(IngestTables.TRANSACTIONS)));
     if (asOf == null) {
       throw new ConfigError("silver.transactions is empty: there are no customers to segment");
     }
-    Dataset<Row> features = ctx.persist(CustomerFeatures.compute(tx, asOf));
+    Dataset<Row> features = ctx.persist(CustomerFeatures.fromDays(days, asOf, Map.of()));
     long customers = features.count();
     if (customers == 0) {
       throw new ConfigError(
           "no customer has a purchase before segments.as-of = " + asOf + ": nothing to segment");
     }
     LOG.info("{} customers with purchases before {}", customers, asOf);
-    return new Customers(tx, asOf, features, customers);
+    return new Customers(days, asOf, features, customers);
   }
 
   /** RFM scores by quantile boundaries, then one class column per configured scheme. */
@@ -178,17 +191,62 @@ public final class SegmentsJob implements Job<SegmentsResult> {
     return new PyramidTiers(thresholds, tiered);
   }
 
-  /** Clusters with a model trained now (segments.kmeans.retrain) or a saved one. */
+  /** Clusters with a saved model or, when the refresh policy says so, one trained now. */
   private Clusters clusters(RunContext ctx, Customers customers, Dataset<Row> tiered) {
-    ClusterModel model = settings.kmeans().retrain() ? train(ctx, customers) : load(ctx.lake());
+    ClusterModel model = chooseModel(ctx, customers);
     Dataset<Row> segments =
         ctx.persist(output(Clustering.assign(tiered, model.pipeline()), model.version()));
     segments.count();
     return new Clusters(model, segments);
   }
 
+  /**
+   * The saved model the refresh policy reuses ({@code segments.kmeans.retrain-after-days}, {@code
+   * model-version}), unless it clusters on other features than {@code segments.kmeans.features};
+   * else a model trained now.
+   */
+  private ClusterModel chooseModel(RunContext ctx, Customers customers) {
+    Optional<String> pinned = settings.kmeans().modelVersion();
+    ModelRefresh.Decision decision =
+        settings
+            .kmeans()
+            .refresh()
+            .decide(
+                pinned.isPresent() ? Optional.empty() : KMeansModels.newestCommitted(ctx.lake()),
+                pinned,
+                ctx.startedAt());
+    if (!decision.train()) {
+      String version = decision.model().orElseThrow();
+      PipelineModel saved = KMeansModels.load(ctx.lake(), version);
+      List<String> on = Clustering.featuresOf(saved);
+      if (on.equals(settings.kmeans().features())) {
+        LOG.info("{}", decision.describe());
+        return new ClusterModel(version, saved, Optional.empty(), decision);
+      }
+      if (pinned.isPresent()) {
+        throw ConfigError.invalid(
+            "segments.kmeans.model-version",
+            version,
+            "clusters on "
+                + on
+                + ", not on segments.kmeans.features "
+                + settings.kmeans().features());
+      }
+      decision =
+          decision.train(
+              "model "
+                  + version
+                  + " clusters on "
+                  + on
+                  + ", segments.kmeans.features is now "
+                  + settings.kmeans().features());
+    }
+    LOG.info("{}", decision.describe());
+    return train(ctx, customers, decision);
+  }
+
   /** K chosen by silhouette on a sample, then the whole pipeline fit on every customer. */
-  private ClusterModel train(RunContext ctx, Customers customers) {
+  private ClusterModel train(RunContext ctx, Customers customers, ModelRefresh.Decision decision) {
     Selection sel = Clustering.select(customers.features(), customers.count(), settings.kmeans());
     String version = ctx.version();
     PipelineModel model =
@@ -204,15 +262,7 @@ public final class SegmentsJob implements Job<SegmentsResult> {
         sel.best().seed(),
         sel.sampleSize(),
         version);
-    return new ClusterModel(version, model, Optional.of(sel));
-  }
-
-  /** segments.kmeans.model-version, or the newest model a training run committed. */
-  private ClusterModel load(Lake lake) {
-    String version = settings.kmeans().modelVersion().orElseGet(() -> KMeansModels.latest(lake));
-    PipelineModel model = KMeansModels.load(lake, version);
-    LOG.info("assigning clusters with saved model {}", version);
-    return new ClusterModel(version, model, Optional.empty());
+    return new ClusterModel(version, model, Optional.of(sel), decision);
   }
 
   /** Profiles of every scheme's classes, the pyramid's tiers and the clusters. */
@@ -230,7 +280,7 @@ public final class SegmentsJob implements Job<SegmentsResult> {
   private Dataset<Row> cohortRetention(RunContext ctx, Customers customers) {
     // Cohort months × months since: a few thousand rows at most.
     Dataset<Row> cohorts =
-        ctx.persist(Cohorts.retention(customers.transactions(), customers.asOf()).coalesce(1));
+        ctx.persist(Cohorts.fromDays(customers.days(), customers.asOf()).coalesce(1));
     LOG.info("{} cohort-month cells", cohorts.count());
     return cohorts;
   }
@@ -249,13 +299,14 @@ public final class SegmentsJob implements Job<SegmentsResult> {
         Clustering.kmeansOf(model).getK(),
         clusters.model().version(),
         new TreeMap<>(Clustering.labels(model)).toString(),
-        clusters.model().selection().map(SegmentsResult.Training::of));
+        clusters.model().selection().map(SegmentsResult.Training::of),
+        clusters.model().refresh());
   }
 
   /**
    * A model this run trained: saved before the tables are written, and its trials appended to
-   * gold.cluster_selection (which {@link KMeansModels#latest} reads, so a run that fails after
-   * saving its model leaves it unused).
+   * gold.cluster_selection (which {@link KMeansModels#newestCommitted} reads; a run that fails
+   * after saving its model leaves it unused).
    */
   private static void saveTrained(
       Outputs.Builder<SegmentsResult> out,

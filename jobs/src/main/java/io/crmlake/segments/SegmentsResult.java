@@ -1,5 +1,6 @@
 package io.crmlake.segments;
 
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.common.run.PerCustomerResult;
 import io.crmlake.segments.Clustering.Selection;
 import io.crmlake.segments.Clustering.Trial;
@@ -25,6 +26,7 @@ import java.util.TreeMap;
  * @param modelVersion the KMeans model (trained by this run, or loaded)
  * @param clusterLabels cluster id → label
  * @param training how K was chosen, when this run trained the model
+ * @param refresh whether the run trained or reused its model, and why
  */
 public record SegmentsResult(
     LocalDate asOfDate,
@@ -37,7 +39,8 @@ public record SegmentsResult(
     int k,
     String modelVersion,
     String clusterLabels,
-    Optional<Training> training)
+    Optional<Training> training,
+    ModelRefresh.Decision refresh)
     implements PerCustomerResult {
 
   /**

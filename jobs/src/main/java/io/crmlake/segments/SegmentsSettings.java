@@ -3,6 +3,7 @@ package io.crmlake.segments;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
+import io.crmlake.common.run.ModelRefresh;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ public record SegmentsSettings(
       int maxIter,
       int sampleSize,
       int parallelism,
-      boolean retrain,
+      ModelRefresh refresh,
       Optional<String> modelVersion) {}
 
   public static SegmentsSettings from(CrmlakeConfig config) {
@@ -151,7 +152,7 @@ public record SegmentsSettings(
         s.intAtLeast("segments.kmeans.max-iter", 1),
         s.intAtLeast("segments.kmeans.sample-size", 100),
         s.intAtLeast("segments.kmeans.parallelism", 1),
-        s.bool("segments.kmeans.retrain"),
+        ModelRefresh.of(s, "segments.kmeans", "KMeans clusters"),
         s.optString("segments.kmeans.model-version"));
   }
 }

@@ -2,6 +2,7 @@ package io.crmlake.churn;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,8 @@ import io.crmlake.clv.MaximumLikelihood;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.JobRunLog;
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.features.CustomerDays;
@@ -417,5 +420,34 @@ class ChurnJobTest extends SparkTestBase {
     long rows = t.trainRows() + t.holdoutRows();
     assertEquals(share * fullRows, rows, 0.1 * share * fullRows, "rows follow the customers");
     assertEquals(full.scoring().get().customers(), sampled.scoring().get().customers());
+  }
+
+  /**
+   * The refresh policy ({@code bin/crmlake churn}, the pipeline): with the newest committed model 0
+   * days old and churn.retrain-after-days 30, a run only scores, with that model, and records why.
+   */
+  @Test
+  @Order(8)
+  void theAutoModeScoresWithTheCommittedModelUntilItIsDue() {
+    String newest = ChurnRegistry.newestCommitted(lake).orElseThrow();
+    ChurnResult auto = Jobs.churn(lake, config, ChurnJob.Mode.AUTO);
+    assertTrue(auto.training().isEmpty(), "not due: no training");
+    assertTrue(auto.scoring().isPresent());
+    assertEquals(newest, auto.modelVersion());
+    ModelRefresh.Decision d = auto.refresh().orElseThrow();
+    assertFalse(d.train(), d.describe());
+    assertEquals(0L, d.ageDays());
+    assertEquals("0 days old; retrained at 30 days (churn.retrain-after-days)", d.reason());
+    Row run =
+        lake.read(JobRunLog.JOB_RUNS)
+            .where("job = 'churn' AND status = 'SUCCEEDED'")
+            .orderBy(col("started_at").desc())
+            .first();
+    java.util.Map<String, String> metrics =
+        scala.jdk.javaapi.CollectionConverters.asJava(
+            run.<String, String>getMap(run.fieldIndex("metrics")));
+    assertEquals("false", metrics.get("refresh_train"));
+    assertEquals(newest, metrics.get("refresh_model"));
+    assertEquals("score", metrics.get("mode"));
   }
 }

@@ -76,12 +76,12 @@ class CliTest extends SparkTestBase {
     assertTrue(
         badUnit.err().contains("clv.time-unit must be one of [day, week, month], cannot be:"),
         badUnit.err());
-    Cli.Result noSilver = Cli.run("clv", "--lake", dir.toString());
+    Cli.Result noSilver = Cli.run("clv", "--lake", dir.toString()); // clv reads the customer days
     assertEquals(2, noSilver.code());
     assertTrue(
         noSilver
             .err()
-            .contains("silver.transactions does not exist yet: run `bin/crmlake ingest` first"),
+            .contains("silver.customer_days does not exist yet: run `bin/crmlake ingest` first"),
         noSilver.err());
 
     // A cluster master outside spark-submit: the executors would lack crmlake's classes.

@@ -2,12 +2,15 @@ package io.crmlake.clv;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.run.JobRunLog;
+import io.crmlake.common.run.ModelRefresh;
+import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.Cli;
@@ -94,13 +97,13 @@ class CdnowClvTest extends SparkTestBase {
             .mapToLong(x -> x.<Long>getAs("customers"))
             .sum();
     assertEquals(2357L, inGroups);
-    double mae = r.holdout().mae();
+    double mae = r.holdout().orElseThrow().mae();
     assertTrue(mae > 0 && mae < 2, "holdout mean absolute error " + mae);
     // Sanity, not a published figure: the holdout total is predicted within 15 % (the model
     // under-predicts CDNOW's second year a little), and the conditional expectation rises with
     // the calibration frequency, as it does in the paper's figure of conditional expectations.
-    double actual = r.holdout().actual();
-    double predicted = r.holdout().predicted();
+    double actual = r.holdout().orElseThrow().actual();
+    double predicted = r.holdout().orElseThrow().predicted();
     assertTrue(Math.abs(predicted - actual) / actual < 0.15, predicted + " vs " + actual);
     Map<String, Double> byGroup = new java.util.TreeMap<>();
     v.forEach(x -> byGroup.put(x.getAs("frequency_group"), x.<Double>getAs("predicted_mean")));
@@ -263,6 +266,44 @@ class CdnowClvTest extends SparkTestBase {
       assertTrue(job.<Integer>getAs("iterations") < cold.iterations(), job.toString());
     }
     full.unpersist();
+  }
+
+  /**
+   * The refresh policy ({@code bin/crmlake clv}, the pipeline): with the committed full fit 0 days
+   * old, a run scores with its parameters, writes no fit and gives gold.clv as the run that fitted
+   * them did; {@code clv.retrain-now} fits again.
+   */
+  @Test
+  @Order(6)
+  void theAutoModeScoresWithTheCommittedFitUntilItIsDue() {
+    Dataset<Row> clv = lake.read(ClvTables.CLV);
+    Dataset<Row> before = spark.createDataFrame(clv.collectAsList(), clv.schema());
+    String fitted = before.select("model_version").distinct().first().getString(0);
+    long models = lake.read(ClvTables.CLV_MODELS).count();
+
+    ClvResult auto = Jobs.clv(lake, config, ClvJob.Mode.AUTO);
+    ModelRefresh.Decision d = auto.refresh().orElseThrow();
+    assertFalse(d.train(), d.describe());
+    assertEquals(java.util.Optional.of(fitted), d.model());
+    assertEquals(fitted, auto.modelVersion());
+    assertTrue(auto.holdout().isEmpty() && auto.full().isEmpty(), "no fit");
+    assertEquals(models, lake.read(ClvTables.CLV_MODELS).count());
+    DatasetAssert.assertSameRows(before, lake.read(ClvTables.CLV), 1e-12);
+
+    ClvResult forced =
+        Jobs.clv(
+            lake,
+            config(
+                dir,
+                "clv.calibration-end=1997-09-30",
+                "clv.observation-end=1998-06-30",
+                "clv.time-unit=week",
+                "clv.horizon=39",
+                "clv.retrain-now=true"),
+            ClvJob.Mode.AUTO);
+    assertTrue(forced.refresh().orElseThrow().train());
+    assertTrue(forced.holdout().isPresent());
+    assertEquals(models + 4, lake.read(ClvTables.CLV_MODELS).count(), "two models, two fits");
   }
 
   /** gold.clv_models rows by "model/fit" (bgnbd/calibration, gamma_gamma/full, ...). */

@@ -33,6 +33,7 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
@@ -99,9 +100,65 @@ class PipelineContractTest extends SparkTestBase {
     }
     pipelineRun = Cli.run(args.toArray(String[]::new));
     assertEquals(0, pipelineRun.code(), pipelineRun.out() + pipelineRun.err());
+    // The next night, nothing new has landed.
+    versionsAfterFirst = versions();
+    secondRun = Cli.run(args.toArray(String[]::new));
+    versionsAfterSecond = versions();
   }
 
   static Cli.Result pipelineRun;
+
+  static Cli.Result secondRun;
+
+  static Map<Table, Long> versionsAfterFirst;
+
+  static Map<Table, Long> versionsAfterSecond;
+
+  /** The Delta version of every table of the lake but the run log. */
+  static Map<Table, Long> versions() {
+    Map<Table, Long> out = new java.util.LinkedHashMap<>();
+    for (Table t : TableRegistry.PIPELINE) {
+      if (t != JobRunLog.JOB_RUNS && lake.exists(t)) {
+        out.put(
+            t,
+            io.delta.tables.DeltaTable.forPath(spark, lake.path(t)).history(1).first().getLong(0));
+      }
+    }
+    return out;
+  }
+
+  static String pipelineId(Cli.Result run) {
+    return run.out()
+        .lines()
+        .filter(l -> l.startsWith("pipeline run "))
+        .findFirst()
+        .orElseThrow()
+        .substring("pipeline run ".length());
+  }
+
+  /**
+   * The second pipeline, with nothing new in the landing folder, ran ingest (which found nothing),
+   * said so, marked every other job current and changed no table.
+   */
+  @Test
+  void aPipelineWithNothingNewSaysSoAndChangesNothing() {
+    assertEquals(0, secondRun.code(), secondRun.out() + secondRun.err());
+    assertTrue(
+        secondRun.out().contains("Nothing new: silver has not changed since"), secondRun.out());
+    for (String job : List.of("baskets", "segments", "churn", "clv", "publish")) {
+      assertTrue(
+          secondRun.out().lines().anyMatch(l -> l.matches("\\s+" + job + "\\s+current\\s.*")),
+          job + " current:\n" + secondRun.out());
+    }
+    assertEquals(versionsAfterFirst, versionsAfterSecond);
+    assertEquals(
+        List.of("ingest"),
+        lake.read(JobRunLog.JOB_RUNS)
+            .where(functions.col("pipeline_run_id").equalTo(pipelineId(secondRun)))
+            .select("job")
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList());
+  }
 
   @AfterAll
   static void stopServer() {
@@ -118,13 +175,14 @@ class PipelineContractTest extends SparkTestBase {
   void thePipelinePublishesEveryScoreAndListsObeyTheirThresholds() {
     assertTrue(pipelineRun.out().contains("== pipeline summary"), pipelineRun.out());
     List<Row> runs =
-        lake.read(JobRunLog.JOB_RUNS).where("pipeline_run_id IS NOT NULL").collectAsList();
+        lake.read(JobRunLog.JOB_RUNS)
+            .where(functions.col("pipeline_run_id").equalTo(pipelineId(pipelineRun)))
+            .collectAsList();
     assertEquals(
         Set.of("ingest", "baskets", "segments", "churn", "clv", "publish"),
         runs.stream()
             .map(r -> r.<String>getAs("job"))
             .collect(java.util.stream.Collectors.toSet()));
-    assertEquals(1, runs.stream().map(r -> r.<String>getAs("pipeline_run_id")).distinct().count());
     for (Table t : TableRegistry.PIPELINE) {
       if (t.layer().equals("gold") && t != PublishTables.SEGMENT_MIGRATION) {
         assertTrue(lake.read(t).count() > 0, t + " is empty");

@@ -363,6 +363,7 @@ class CrashRecoveryTest extends SparkTestBase {
                         List.of("ingest"),
                         "bronze.transactions_raw",
                         "silver.transactions_rejected",
+                        "silver.customer_days",
                         "silver.transactions",
                         "ops.ingested_files",
                         "ops.job_runs")

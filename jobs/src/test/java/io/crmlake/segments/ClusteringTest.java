@@ -113,7 +113,7 @@ class ClusteringTest extends SparkTestBase {
         20,
         100_000,
         parallelism,
-        true,
+        new io.crmlake.common.run.ModelRefresh("KMeans clusters", "segments.kmeans", 0, false),
         Optional.empty());
   }
 

@@ -2,12 +2,18 @@ package io.crmlake.segments;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
+import io.crmlake.common.run.JobRunLog;
 import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
+import io.crmlake.features.CustomerDays;
 import io.crmlake.ingest.IngestTables;
 import io.crmlake.testing.Jobs;
 import java.math.BigDecimal;
@@ -16,9 +22,11 @@ import java.nio.file.Path;
 import java.sql.Date;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -66,7 +74,10 @@ class SegmentsJobTest extends SparkTestBase {
     rows.add(
         RowFactory.create(
             "G1-000", "last", Date.valueOf(LAST), "c", new BigDecimal("1.00"), false));
-    lake.overwrite(IngestTables.TRANSACTIONS, spark.createDataFrame(rows, RfmTest.TX));
+    Dataset<Row> silver = spark.createDataFrame(rows, RfmTest.TX);
+    lake.overwrite(IngestTables.TRANSACTIONS, silver);
+    // As ingest maintains it.
+    lake.overwrite(IngestTables.CUSTOMER_DAYS, CustomerDays.of(CustomerDays.lines(silver)));
     return group;
   }
 
@@ -124,12 +135,20 @@ class SegmentsJobTest extends SparkTestBase {
     long dims = lake.read(SegmentsTables.SEGMENT_PROFILES).select("dimension").distinct().count();
     assertEquals(4, dims, "value_class, rfm_segment, pyramid_tier, cluster");
 
-    // Assigning with the saved model (no training) gives every customer the same cluster.
+    assertTrue(r.refresh().train(), r.refresh().describe());
+    assertEquals("no committed model yet", r.refresh().reason());
+
+    // The refresh policy (7 days by default) reuses the model, 0 days old: every customer keeps
+    // their cluster.
     Dataset<Row> before = segments.select("customer_id", "cluster_id", "cluster_label");
     before = spark.createDataFrame(before.collectAsList(), before.schema());
-    SegmentsResult again = Jobs.segments(lake, config(dir, "segments.kmeans.retrain=false"));
+    SegmentsResult again = Jobs.segments(lake, config(dir));
     assertEquals(version, again.modelVersion());
     assertTrue(again.training().isEmpty(), "no training");
+    assertFalse(again.refresh().train(), again.refresh().describe());
+    assertEquals(Optional.of(version), again.refresh().model());
+    assertEquals(0L, again.refresh().ageDays());
+    assertEquals("false", metrics(lake).get("refresh_train"));
     Dataset<Row> after = lake.read(SegmentsTables.CUSTOMER_SEGMENTS);
     assertEquals(4 * PER_GROUP, after.count(), "the as-of date's rows are replaced, not added");
     DatasetAssert.assertSameRows(
@@ -138,12 +157,72 @@ class SegmentsJobTest extends SparkTestBase {
         4, lake.read(SegmentsTables.CLUSTER_SELECTION).count(), "no training, no new trials");
 
     // Another as-of date adds its own rows and leaves the first date's as they were.
-    Jobs.segments(lake, config(dir, "segments.kmeans.retrain=false", "segments.as-of=2024-01-01"));
+    Jobs.segments(lake, config(dir, "segments.as-of=2024-01-01"));
     assertEquals(
         4 * PER_GROUP,
         lake.read(SegmentsTables.CUSTOMER_SEGMENTS).where("as_of_date = '2024-07-01'").count());
     assertTrue(
         lake.read(SegmentsTables.CUSTOMER_SEGMENTS).where("as_of_date = '2024-01-01'").count() > 0);
+  }
+
+  /**
+   * The refresh policy: retrain-now trains; so does a model as old as retrain-after-days (0: any
+   * model) and one that clusters on other features; a pinned model of other features is an error
+   * naming the setting, and with its own features it is reused.
+   */
+  @Test
+  void theRefreshPolicyTrainsWhenDueForcedOrOnOtherFeatures(@TempDir Path dir) {
+    String[] small = {"segments.kmeans.k-max=3", "segments.kmeans.seeds=1"};
+    Lake lake = lake(config(dir, small));
+    plant(lake);
+    SegmentsResult first = Jobs.segments(lake, config(dir, small));
+    SegmentsResult forced =
+        Jobs.segments(lake, config(dir, with(small, "segments.kmeans.retrain-now=true")));
+    assertTrue(forced.refresh().train());
+    assertEquals("segments.kmeans.retrain-now is set", forced.refresh().reason());
+    assertNotEquals(first.modelVersion(), forced.modelVersion());
+
+    SegmentsResult due =
+        Jobs.segments(lake, config(dir, with(small, "segments.kmeans.retrain-after-days=0")));
+    assertTrue(due.refresh().train());
+    assertTrue(due.refresh().reason().contains("is 0 days old"), due.refresh().reason());
+    assertEquals(Optional.of(forced.modelVersion()), due.refresh().model(), "the newest before");
+    assertEquals("true", metrics(lake).get("refresh_train"));
+    assertEquals(due.refresh().reason(), metrics(lake).get("refresh_reason"));
+
+    String other = "segments.kmeans.features=[recency_days,frequency,purchase_days]";
+    SegmentsResult changed = Jobs.segments(lake, config(dir, with(small, other)));
+    assertTrue(changed.refresh().train());
+    assertTrue(
+        changed.refresh().reason().contains("segments.kmeans.features is now"),
+        changed.refresh().reason());
+
+    String pin = "segments.kmeans.model-version=" + due.modelVersion();
+    ConfigError pinned =
+        assertThrows(
+            ConfigError.class, () -> Jobs.segments(lake, config(dir, with(small, other, pin))));
+    assertTrue(pinned.getMessage().contains("segments.kmeans.model-version"), pinned.getMessage());
+    SegmentsResult reused = Jobs.segments(lake, config(dir, with(small, pin)));
+    assertFalse(reused.refresh().train());
+    assertEquals(due.modelVersion(), reused.modelVersion());
+    assertEquals("false", metrics(lake).get("refresh_train"));
+    assertEquals(due.modelVersion(), metrics(lake).get("refresh_model"));
+  }
+
+  static String[] with(String[] base, String... more) {
+    return java.util.stream.Stream.concat(Arrays.stream(base), Arrays.stream(more))
+        .toArray(String[]::new);
+  }
+
+  /** The metrics the newest segments run recorded in ops.job_runs. */
+  static Map<String, String> metrics(Lake lake) {
+    Row run =
+        lake.read(JobRunLog.JOB_RUNS)
+            .where("job = 'segments' AND status = 'SUCCEEDED'")
+            .orderBy(col("started_at").desc())
+            .first();
+    return scala.jdk.javaapi.CollectionConverters.asJava(
+        run.<String, String>getMap(run.fieldIndex("metrics")));
   }
 
   /** Hubert and Arabie's adjusted Rand index from the contingency table. */

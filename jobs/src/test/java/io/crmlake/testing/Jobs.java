@@ -48,6 +48,10 @@ public final class Jobs {
     return JobRunner.run(lake, config, new ClvJob(ClvSettings.from(config)));
   }
 
+  public static ClvResult clv(Lake lake, CrmlakeConfig config, ClvJob.Mode mode) {
+    return JobRunner.run(lake, config, new ClvJob(ClvSettings.from(config), mode));
+  }
+
   public static ChurnResult churn(Lake lake, CrmlakeConfig config) {
     return churn(lake, config, ChurnJob.Mode.BOTH);
   }

@@ -115,6 +115,11 @@ public final class DataDictionary {
               + "` = false (never deleted); `"
               + String.join("`, `", t.merge().orElseThrow().stamps())
               + "` tell when a row last changed";
+      case UPSERT ->
+          "each run merges its rows on `"
+              + String.join("`, `", t.keys())
+              + "` (Delta MERGE with deletion vectors): rows that changed are updated, new ones"
+              + " inserted, every other row is left as it is";
     };
   }
 

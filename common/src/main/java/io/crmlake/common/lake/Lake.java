@@ -116,6 +116,7 @@ public final class Lake {
       case APPEND -> append(table, rows);
       case INSERT_NEW -> insertNew(table, rows);
       case MERGE -> merge(table, rows, stampsOf(table, partition));
+      case UPSERT -> upsert(table, rows);
     }
     if (DESCRIBED.add(path(table) + "\u0000" + table.hashCode())) {
       describe(table);
@@ -183,6 +184,31 @@ public final class Lake {
         .collect(Collectors.joining(" AND "));
   }
 
+  /**
+   * Upserts a run's rows into a {@link Table.WriteMode#UPSERT} table in one commit: a row whose key
+   * is in the table is updated only when a column differs (null-safe), a new key is inserted, and
+   * no other row is touched. {@code data} must have unique keys.
+   */
+  private void upsert(Table table, Dataset<Row> data) {
+    DeltaTable.forPath(spark, path(table))
+        .as("t")
+        .merge(data.as("s"), keysMatch(table))
+        .whenMatched(changed(table, List.of()))
+        .updateAll()
+        .whenNotMatched()
+        .insertAll()
+        .execute();
+    register(table.id());
+  }
+
+  /** True when a column other than the keys and {@code except} differs between t and s. */
+  private static String changed(Table table, List<String> except) {
+    return Arrays.stream(table.schema().fieldNames())
+        .filter(c -> !table.keys().contains(c) && !except.contains(c))
+        .map(c -> "NOT (t.`" + c + "` <=> s.`" + c + "`)")
+        .collect(Collectors.joining(" OR "));
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> stampsOf(Table table, Optional<Object> values) {
     if (values.isEmpty() || !(values.get() instanceof Map<?, ?>)) {
@@ -200,11 +226,7 @@ public final class Lake {
   private void merge(Table table, Dataset<Row> data, Map<String, Object> stamps) {
     Table.Merge m = table.merge().orElseThrow();
     String on = keysMatch(table);
-    String changed =
-        Arrays.stream(table.schema().fieldNames())
-            .filter(c -> !table.keys().contains(c) && !m.stamps().contains(c))
-            .map(c -> "NOT (t.`" + c + "` <=> s.`" + c + "`)")
-            .collect(Collectors.joining(" OR "));
+    String changed = changed(table, m.stamps());
     Map<String, Column> flagged = new HashMap<>();
     flagged.put(m.flag(), functions.lit(false));
     for (String c : m.stamps()) {

@@ -41,7 +41,14 @@ public final class Table {
      * MERGE on the keys: rows whose columns changed are updated, new keys inserted, rows missing
      * from the run flagged (the flag column set to false), never deleted.
      */
-    MERGE("merged on its key: changed rows updated, new ones inserted, missing ones flagged");
+    MERGE("merged on its key: changed rows updated, new ones inserted, missing ones flagged"),
+    /**
+     * MERGE of a run's rows on the keys: a row whose columns changed is updated, a new key
+     * inserted; rows the run does not carry are untouched. With deletion vectors, so an update
+     * marks the old row deleted instead of rewriting its file.
+     */
+    UPSERT(
+        "merged on its key: the run's changed rows updated, new ones inserted, others untouched");
 
     public final String meaning;
 
@@ -196,12 +203,16 @@ public final class Table {
   /**
    * Delta table properties that come from the declaration. Delta hands a table's properties to the
    * Parquet writer of every write, so {@code parquet.enable.dictionary#<column>} turns dictionary
-   * encoding off for the columns declared {@link Builder#withoutDictionary}.
+   * encoding off for the columns declared {@link Builder#withoutDictionary}. An {@link
+   * WriteMode#UPSERT} table has deletion vectors.
    */
   public Map<String, String> properties() {
     Map<String, String> out = new LinkedHashMap<>();
     for (String c : withoutDictionary) {
       out.put("parquet.enable.dictionary#" + c, "false");
+    }
+    if (mode == WriteMode.UPSERT) {
+      out.put("delta.enableDeletionVectors", "true");
     }
     return out;
   }
@@ -409,6 +420,13 @@ public final class Table {
       this.mode = WriteMode.MERGE;
       this.keys = List.of(keys);
       this.merge = new Merge(flag, List.copyOf(stamps));
+      return this;
+    }
+
+    /** Each run upserts its rows on {@code keys}: see {@link WriteMode#UPSERT}. */
+    public Builder upsert(String... keys) {
+      this.mode = WriteMode.UPSERT;
+      this.keys = List.of(keys);
       return this;
     }
 

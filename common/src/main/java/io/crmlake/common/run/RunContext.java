@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunContext {
   private static final Logger LOG = LoggerFactory.getLogger(RunContext.class);
-  private static final DateTimeFormatter ID_TIME =
+  static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
 
   /**

@@ -1,0 +1,56 @@
+package io.crmlake.ingest;
+
+import io.crmlake.common.lake.Lake;
+import io.crmlake.features.CustomerDays;
+import java.util.Optional;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What an ingest run writes to {@code silver.customer_days}: the days of the customers its batch
+ * touched, recomputed from all their lines ({@link CustomerDays#ofTouched}) and upserted; every
+ * customer's days when the table does not exist yet (a new lake, or one ingested before the table
+ * was declared: its next ingest builds it, with or without new files).
+ *
+ * <p>The days are committed just before silver ({@link IngestTables#ALL}): they are computed from
+ * silver and the batch's new lines, which the silver commit then stores. A run killed between the
+ * two commits leaves the days one batch ahead of silver; its re-run stores the same batch and
+ * recomputes the same days (the upsert changes no row), ending as a run that never failed. A run
+ * killed after the silver commit leaves a batch whose re-run finds it stored (duplicates) and the
+ * days already counting it.
+ */
+final class CustomerDaysUpdate {
+  private static final Logger LOG = LoggerFactory.getLogger(CustomerDaysUpdate.class);
+
+  private CustomerDaysUpdate() {}
+
+  /**
+   * The rows to upsert, if any.
+   *
+   * @param fresh the batch's new silver rows, or null without a batch
+   * @param stored how many rows the batch stores
+   */
+  static Optional<Dataset<Row>> rows(Lake lake, Dataset<Row> fresh, long stored) {
+    Dataset<Row> silver =
+        lake.exists(IngestTables.TRANSACTIONS) ? lake.read(IngestTables.TRANSACTIONS) : null;
+    if (!lake.exists(IngestTables.CUSTOMER_DAYS)) {
+      Dataset<Row> all =
+          silver == null ? fresh : fresh == null ? silver : silver.unionByName(fresh);
+      if (all == null) {
+        return Optional.empty();
+      }
+      LOG.info(
+          "customer days: {} does not exist yet; built from every line",
+          IngestTables.CUSTOMER_DAYS);
+      return Optional.of(CustomerDays.of(CustomerDays.lines(all)));
+    }
+    if (fresh == null || stored == 0) {
+      return Optional.empty();
+    }
+    long touched = CustomerDays.lines(fresh).select("customer_id").distinct().count();
+    LOG.info("customer days: recomputed for the {} customers with new lines", touched);
+    return Optional.of(CustomerDays.ofTouched(silver, fresh));
+  }
+}
