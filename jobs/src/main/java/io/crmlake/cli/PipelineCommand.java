@@ -45,6 +45,22 @@ final class PipelineCommand implements Callable<Integer> {
       description = "Start at this job (ingest, baskets, segments, churn, clv, publish).")
   String from;
 
+  @Option(
+      names = "--full",
+      description = {
+        "Rebuild everything from silver: silver.customer_days recomputed for every customer and",
+        "every model retrained (after a change of settings or definitions); every job runs."
+      })
+  boolean full;
+
+  /** The settings --full sets: they apply before the user's own --set. */
+  static final List<String> FULL =
+      List.of(
+          "ingest.rebuild-customer-days=true",
+          "segments.kmeans.retrain-now=true",
+          "churn.retrain-now=true",
+          "clv.retrain-now=true");
+
   /** One job of the pipeline: its name, what it does, and the prepared run. */
   record Step(String job, String title, ToIntFunction<Lake> run) {}
 
@@ -59,7 +75,7 @@ final class PipelineCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CrmlakeConfig config = common.load(List.of());
+    CrmlakeConfig config = common.load(full ? FULL : List.of());
     List<Step> steps = steps(config, from);
     return SparkSessions.with(
         config,
@@ -67,7 +83,7 @@ final class PipelineCommand implements Callable<Integer> {
         spark -> {
           Lake lake = new Lake(spark, config.lake());
           Optional<Freshness> fresh =
-              from == null ? Optional.of(new Freshness(config.hash())) : Optional.empty();
+              from == null && !full ? Optional.of(new Freshness(config.hash())) : Optional.empty();
           List<Outcome> outcomes = run(lake, steps, "", fresh);
           int code = printSummary(outcomes);
           if (code != Main.FAILED && code != Main.LOCKED) {
@@ -167,10 +183,11 @@ final class PipelineCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       try {
         int code = s.run().applyAsInt(lake);
+        double took = seconds(t0);
         out.add(
             code == Main.OK
-                ? new Outcome(s.job(), "ok", seconds(t0), "")
-                : new Outcome(s.job(), "partial", seconds(t0), "exit " + code + ": see above"));
+                ? new Outcome(s.job(), "ok", took, PipelineFreshness.modelOf(lake, s.job(), id))
+                : new Outcome(s.job(), "partial", took, "exit " + code + ": see above"));
         if (i == 0 && s.job().equals("ingest") && fresh.isPresent()) {
           List<String> later = steps.subList(1, steps.size()).stream().map(Step::job).toList();
           current = PipelineFreshness.nothingNew(lake, later, fresh.get().configHash());

@@ -61,6 +61,40 @@ final class PipelineFreshness {
             + " and every job's last run since then succeeded with this configuration");
   }
 
+  /**
+   * What the newest run of {@code job} in pipeline {@code pipelineId} did with its model, from its
+   * metrics in ops.job_runs: "reused model V (N days old)" or "trained a new model (why)"; empty
+   * for a job without a model refresh.
+   */
+  static String modelOf(Lake lake, String job, String pipelineId) {
+    if (lake == null || !lake.exists(JobRunLog.JOB_RUNS)) {
+      return "";
+    }
+    List<Row> runs =
+        lake.read(JobRunLog.JOB_RUNS)
+            .where(col("job").equalTo(job).and(col("pipeline_run_id").equalTo(pipelineId)))
+            .orderBy(col("started_at").desc())
+            .select("metrics")
+            .limit(1)
+            .collectAsList();
+    if (runs.isEmpty()) {
+      return "";
+    }
+    Map<String, String> m =
+        scala.jdk.javaapi.CollectionConverters.asJava(runs.get(0).<String, String>getMap(0));
+    if (!m.containsKey("refresh_train")) {
+      return "";
+    }
+    if (m.get("refresh_train").equals("true")) {
+      return "trained a new model (" + m.get("refresh_reason") + ")";
+    }
+    return "reused model "
+        + m.get("refresh_model")
+        + " ("
+        + m.get("refresh_age_days")
+        + " days old)";
+  }
+
   private static Timestamp lastCommit(Lake lake, Table t) {
     return DeltaTable.forPath(lake.spark(), lake.path(t)).history(1).first().getAs("timestamp");
   }

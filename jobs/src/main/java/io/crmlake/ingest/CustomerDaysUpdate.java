@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * What an ingest run writes to {@code silver.customer_days}: the days of the customers its batch
  * touched, recomputed from all their lines ({@link CustomerDays#ofTouched}) and upserted; every
  * customer's days when the table does not exist yet (a new lake, or one ingested before the table
- * was declared: its next ingest builds it, with or without new files).
+ * was declared: its next ingest builds it, with or without new files) or when {@code
+ * ingest.rebuild-customer-days} asks for it (a change of definitions; {@code pipeline --full}). A
+ * rebuild upserts too: silver only grows, so no customer day ever disappears.
  *
  * <p>The days are committed just before silver ({@link IngestTables#ALL}): they are computed from
  * silver and the batch's new lines, which the silver commit then stores. A run killed between the
@@ -31,19 +33,21 @@ final class CustomerDaysUpdate {
    *
    * @param fresh the batch's new silver rows, or null without a batch
    * @param stored how many rows the batch stores
+   * @param rebuild recompute every customer's days
    */
-  static Optional<Dataset<Row>> rows(Lake lake, Dataset<Row> fresh, long stored) {
+  static Optional<Dataset<Row>> rows(Lake lake, Dataset<Row> fresh, long stored, boolean rebuild) {
     Dataset<Row> silver =
         lake.exists(IngestTables.TRANSACTIONS) ? lake.read(IngestTables.TRANSACTIONS) : null;
-    if (!lake.exists(IngestTables.CUSTOMER_DAYS)) {
+    if (rebuild || !lake.exists(IngestTables.CUSTOMER_DAYS)) {
       Dataset<Row> all =
           silver == null ? fresh : fresh == null ? silver : silver.unionByName(fresh);
       if (all == null) {
         return Optional.empty();
       }
       LOG.info(
-          "customer days: {} does not exist yet; built from every line",
-          IngestTables.CUSTOMER_DAYS);
+          "customer days: {} {}; computed from every line",
+          IngestTables.CUSTOMER_DAYS,
+          rebuild ? "rebuilt (ingest.rebuild-customer-days)" : "does not exist yet");
       return Optional.of(CustomerDays.of(CustomerDays.lines(all)));
     }
     if (fresh == null || stored == 0) {

@@ -73,7 +73,7 @@ public final class IngestJob implements Job<IngestResult> {
     }
     IngestResult result = IngestResult.of(sources.stream().map(SourceBatch::counts).toList());
     checkConservation(result);
-    return outputs(ctx, result, sources);
+    return outputs(ctx, result, sources, settings.rebuildCustomerDays());
   }
 
   /**
@@ -193,7 +193,7 @@ public final class IngestJob implements Job<IngestResult> {
    * CustomerDaysUpdate}).
    */
   private static Outputs<IngestResult> outputs(
-      RunContext ctx, IngestResult result, List<SourceBatch> sources) {
+      RunContext ctx, IngestResult result, List<SourceBatch> sources, boolean rebuildDays) {
     Dataset<Row> batches = null;
     List<Row> files = new ArrayList<>();
     for (SourceBatch s : sources) {
@@ -215,7 +215,7 @@ public final class IngestJob implements Job<IngestResult> {
     }
     Dataset<Row> fresh =
         batches == null ? null : silverRows(batches.where(col("_status").equalTo(VALID)));
-    CustomerDaysUpdate.rows(ctx.lake(), fresh, result.outputRows())
+    CustomerDaysUpdate.rows(ctx.lake(), fresh, result.outputRows(), rebuildDays)
         .ifPresent(days -> out.write(IngestTables.CUSTOMER_DAYS, days));
     if (fresh != null) {
       out.write(IngestTables.TRANSACTIONS, fresh);

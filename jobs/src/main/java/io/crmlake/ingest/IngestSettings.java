@@ -19,7 +19,8 @@ public record IngestSettings(
     List<SourceSpec> sources,
     java.time.LocalDate earliestDate,
     int maxDaysAhead,
-    int maxFieldLength) {
+    int maxFieldLength,
+    boolean rebuildCustomerDays) {
 
   /** The validation limits of a run that started at {@code start}. */
   public Validator.Limits limits(java.time.Instant start) {
@@ -53,6 +54,7 @@ public record IngestSettings(
     }
     int ahead = s.intAtLeast("ingest.max-days-ahead", 0);
     int maxField = s.intAtLeast("ingest.max-field-length", 1);
-    return new IngestSettings(List.copyOf(specs), earliest, ahead, maxField);
+    return new IngestSettings(
+        List.copyOf(specs), earliest, ahead, maxField, s.bool("ingest.rebuild-customer-days"));
   }
 }

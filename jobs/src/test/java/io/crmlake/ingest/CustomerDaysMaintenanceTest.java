@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A generated lake (300 customers, January to March 2024) is ingested in four batches: January
  * and February; a hand-written file of awkward lines (below); a file re-delivered under a new name
- * (every line a duplicate); March. The awkward lines, for customers and orders taken from what was
- * stored:
+ * (every line a duplicate); March. Then a rebuild ({@code ingest.rebuild-customer-days}) finds
+ * nothing to change. The awkward lines, for customers and orders taken from what was stored:
  *
  * <ul>
  *   <li>a late line of a customer's first order, dated five days before it and in a category the
@@ -148,6 +148,14 @@ class CustomerDaysMaintenanceTest extends SparkTestBase {
     Jobs.ingest(lake, config, conf.toString());
     assertRebuilt(lake);
     assertOnlyTouchedChanged(lake, before, customersOfTheLastRun(lake));
+
+    // 5. A rebuild (pipeline --full) recomputes every customer's days: none differs, so its
+    // MERGE changes no row and Delta commits nothing.
+    before = version(lake);
+    Jobs.ingest(
+        lake, config(dir.resolve("lake"), "ingest.rebuild-customer-days=true"), conf.toString());
+    assertRebuilt(lake);
+    assertEquals(before, version(lake), "a rebuild that changes nothing commits nothing");
   }
 
   /** The day of a generated file, orders-YYYY-MM-DD.csv. */
