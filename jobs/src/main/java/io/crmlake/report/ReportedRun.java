@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * The run a report describes: the job runs of the latest pipeline run in {@code ops.job_runs}, or
@@ -18,8 +19,31 @@ import org.apache.spark.sql.Row;
  * @param title how the report's facts line names the run
  * @param jobs its job runs by start time, with the columns of {@link #COLUMNS}
  * @param ingestRun the run id of its last successful ingest, or null
+ * @param models the models in use: {@link #modelsInUse}
  */
-record ReportedRun(String title, List<Row> jobs, String ingestRun) {
+record ReportedRun(String title, List<Row> jobs, String ingestRun, List<Row> models) {
+  ReportedRun(String title, List<Row> jobs, String ingestRun) {
+    this(title, jobs, ingestRun, List.of());
+  }
+
+  /** The jobs that train a model. */
+  static final String[] MODEL_JOBS = {"segments", "churn", "clv"};
+
+  /**
+   * Per job that trains a model, the {@code job} and {@code metrics} of its latest successful run
+   * that names a {@code model_version}: one row per job reaches the driver.
+   */
+  static List<Row> modelsInUse(Dataset<Row> jobRuns) {
+    return jobRuns
+        .where(
+            col("status")
+                .equalTo("SUCCEEDED")
+                .and(col("job").isin((Object[]) MODEL_JOBS))
+                .and(col("metrics").getItem("model_version").isNotNull()))
+        .groupBy("job")
+        .agg(functions.max_by(col("metrics"), col("started_at")).as("metrics"))
+        .collectAsList();
+  }
 
   /** The columns of {@link #jobs()}, in order. */
   static final String[] COLUMNS = {
@@ -61,7 +85,7 @@ record ReportedRun(String title, List<Row> jobs, String ingestRun) {
             .select(COLUMNS[0], Arrays.copyOfRange(COLUMNS, 1, COLUMNS.length))
             .limit(Blocks.MAX_ROWS)
             .collectAsList();
-    return new ReportedRun(title, jobs, lastSuccessfulIngest(jobs));
+    return new ReportedRun(title, jobs, lastSuccessfulIngest(jobs), modelsInUse(all));
   }
 
   private static String latestPipelineRun(Dataset<Row> jobRuns) {

@@ -1,17 +1,23 @@
 package io.crmlake.report;
 
+import io.crmlake.common.run.ModelRefresh;
 import io.crmlake.report.Report.Block;
 import io.crmlake.report.Report.Grid;
 import io.crmlake.report.Report.Note;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 
 /**
  * The run log: the jobs of the reported run with status, rows in and out, quarantined and duplicate
- * rows, and a bar chart of seconds per job; a red note for each failed job. Reads the job runs
- * {@link ReportedRun} took from {@code ops.job_runs} (no further query).
+ * rows, and a bar chart of seconds per job; a red note for each failed job (from the job runs
+ * {@link ReportedRun} took from {@code ops.job_runs}). Then the models in use: per model family,
+ * the model of its job's latest successful run, when it was trained, its age today and what that
+ * run decided (trained or reused, and why; {@link ModelRefresh}).
  */
 final class RunLogSection implements ReportSection {
   @Override
@@ -67,7 +73,51 @@ final class RunLogSection implements ReportSection {
     }
     blocks.add(Charts.bars("run-seconds", "Seconds per job", "job", "seconds", seconds, true));
     blocks.add(grid);
+    blocks.add(models(in.run().models(), Instant.now()));
     return blocks;
+  }
+
+  /** The model families and the job that trains each. */
+  static final List<List<String>> FAMILIES =
+      List.of(
+          List.of("segments", "KMeans clusters"),
+          List.of("churn", "churn classifier"),
+          List.of("clv", "CLV parameters"));
+
+  /**
+   * The models in use: the model of each family's latest successful run ({@link
+   * ReportedRun#models}), when it was trained and its age at {@code now}.
+   */
+  static Grid models(List<Row> latest, Instant now) {
+    Grid grid =
+        Grid.of(
+            "models",
+            List.of("model", "job", "version", "trained", "age (days)", "latest run", "why"));
+    Map<String, Row> byJob = new HashMap<>();
+    latest.forEach(r -> byJob.put(r.getString(0), r));
+    for (List<String> f : FAMILIES) {
+      Row r = byJob.get(f.get(0));
+      if (r == null) {
+        continue;
+      }
+      Map<String, String> m =
+          scala.jdk.javaapi.CollectionConverters.asJava(r.<String, String>getMap(1));
+      String version = m.get("model_version");
+      Instant trained = ModelRefresh.trainedAt(version);
+      String decision =
+          !m.containsKey("refresh_train")
+              ? "trained"
+              : "true".equals(m.get("refresh_train")) ? "trained" : "reused";
+      grid.add(
+          f.get(1),
+          f.get(0),
+          version,
+          trained.toString().substring(0, 10),
+          Duration.between(trained, now).toDays(),
+          decision,
+          m.getOrDefault("refresh_reason", ""));
+    }
+    return grid;
   }
 
   /** The seconds from start to end of a job run, or null while it has not ended. */

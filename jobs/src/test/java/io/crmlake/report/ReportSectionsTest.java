@@ -14,6 +14,7 @@ import io.crmlake.report.Report.Note;
 import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.Test;
@@ -81,6 +82,47 @@ class ReportSectionsTest {
   void theMedianOfAnOddAndAnEvenCount() {
     assertEquals(3.0, Blocks.median(List.of(5.0, 1.0, 3.0)));
     assertEquals(2.5, Blocks.median(List.of(4.0, 1.0, 3.0, 2.0)));
+  }
+
+  /**
+   * The models in use, at 2024-07-11T12:00Z: KMeans trained 2024-07-01 (10 days old) by its latest
+   * run; churn's latest run reused a model of 2024-06-11 (30 days); no clv run has a model.
+   */
+  @Test
+  void theModelsInUseShowTheirAgeAndTheLatestDecision() {
+    List<Row> latest =
+        List.of(
+            RowFactory.create(
+                "segments",
+                scala.jdk.javaapi.CollectionConverters.asScala(
+                    Map.of("model_version", "20240701T080000-aaaaaaaa"))),
+            RowFactory.create(
+                "churn",
+                scala.jdk.javaapi.CollectionConverters.asScala(
+                    Map.of(
+                        "model_version", "20240611T120000-bbbbbbbb",
+                        "refresh_train", "false",
+                        "refresh_reason", "30 days old; retrained at 31 days"))));
+    Grid g = RunLogSection.models(latest, java.time.Instant.parse("2024-07-11T12:00:00Z"));
+    assertEquals(
+        List.of(
+            Arrays.asList(
+                "KMeans clusters",
+                "segments",
+                "20240701T080000-aaaaaaaa",
+                "2024-07-01",
+                10L,
+                "trained",
+                ""),
+            Arrays.asList(
+                "churn classifier",
+                "churn",
+                "20240611T120000-bbbbbbbb",
+                "2024-06-11",
+                30L,
+                "reused",
+                "30 days old; retrained at 31 days")),
+        g.rows());
   }
 
   /** An ingest that took 12.5 s, a failed churn run that has not ended, a second ingest. */
