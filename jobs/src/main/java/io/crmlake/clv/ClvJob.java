@@ -92,7 +92,9 @@ public final class ClvJob implements Job<ClvResult> {
     Dataset<Row> days = ctx.lake().read(IngestTables.CUSTOMER_DAYS);
     Periods periods = observationPeriods(days, ctx.version());
     Optional<ModelRefresh.Decision> refresh =
-        mode == Mode.AUTO ? Optional.of(SavedFit.decide(ctx, settings)) : Optional.empty();
+        mode == Mode.AUTO
+            ? Optional.of(SavedFit.decide(ctx, settings, periods.observationEnd()))
+            : Optional.empty();
     if (refresh.isPresent() && !refresh.get().train()) {
       ctx.phase("scores with saved parameters");
       SavedFit saved = SavedFit.load(ctx.lake(), refresh.get().model().orElseThrow());

@@ -23,12 +23,22 @@ import org.slf4j.LoggerFactory;
  * @param bgnbd r, alpha, a, b
  * @param gammaGamma p, q, gamma
  * @param timeUnit the time unit they were fitted in
+ * @param periodEnd the last day of the data they were fitted on
  */
-record SavedFit(String version, double[] bgnbd, double[] gammaGamma, String timeUnit) {
+record SavedFit(
+    String version,
+    double[] bgnbd,
+    double[] gammaGamma,
+    String timeUnit,
+    java.time.LocalDate periodEnd) {
   private static final Logger LOG = LoggerFactory.getLogger(SavedFit.class);
 
-  /** Reuse the newest committed full fit, or fit again. */
-  static ModelRefresh.Decision decide(RunContext ctx, ClvSettings settings) {
+  /**
+   * Reuse the newest committed full fit, or fit again: also when the fit saw data after {@code
+   * observationEnd} (scoring a past date with it would use the future).
+   */
+  static ModelRefresh.Decision decide(
+      RunContext ctx, ClvSettings settings, java.time.LocalDate observationEnd) {
     Lake lake = ctx.lake();
     Optional<String> newest =
         lake.exists(ClvTables.CLV_MODELS)
@@ -48,6 +58,15 @@ record SavedFit(String version, double[] bgnbd, double[] gammaGamma, String time
                     + saved.timeUnit()
                     + "s; clv.time-unit is "
                     + unit);
+      } else if (saved.periodEnd().isAfter(observationEnd)) {
+        d =
+            d.train(
+                "fit "
+                    + saved.version()
+                    + " saw data to "
+                    + saved.periodEnd()
+                    + ", after the observation end "
+                    + observationEnd);
       }
     }
     LOG.info("{}", d.describe());
@@ -59,13 +78,14 @@ record SavedFit(String version, double[] bgnbd, double[] gammaGamma, String time
     List<Row> rows =
         lake.read(ClvTables.CLV_MODELS)
             .where(col("model_version").equalTo(version).and(col("fit").equalTo("full")))
-            .select("model", "params", "time_unit")
+            .select("model", "params", "time_unit", "period_end")
             .collectAsList();
     return new SavedFit(
         version,
         params(rows, "bgnbd", BgNbd.NAMES, version),
         params(rows, "gamma_gamma", GammaGamma.NAMES, version),
-        rows.isEmpty() ? "" : rows.get(0).getString(2));
+        rows.isEmpty() ? "" : rows.get(0).getString(2),
+        rows.isEmpty() ? java.time.LocalDate.MIN : rows.get(0).getDate(3).toLocalDate());
   }
 
   private static double[] params(List<Row> rows, String model, String[] names, String version) {

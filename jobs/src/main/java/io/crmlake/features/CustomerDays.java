@@ -49,8 +49,11 @@ public final class CustomerDays {
    * late line for an old day, a return of an old order, or a first purchase of a category can
    * change any of the customer's days, and only that customer's.
    *
-   * @param stored the lines already stored ({@link #LINE_COLUMNS} at least), or null
-   * @param fresh the batch's new lines
+   * <p>A line of {@code fresh} may already be stored (a batch resumed after a run was killed
+   * between storing it and logging its file): each line counts once, by {@code line_id}.
+   *
+   * @param stored the lines already stored ({@code line_id} and the {@link #LINE_COLUMNS}), or null
+   * @param fresh the batch's lines ({@code line_id} and the {@link #LINE_COLUMNS})
    */
   public static Dataset<Row> ofTouched(Dataset<Row> stored, Dataset<Row> fresh) {
     Dataset<Row> added = lines(fresh);
@@ -58,7 +61,23 @@ public final class CustomerDays {
       return of(added);
     }
     Dataset<Row> touched = added.select("customer_id").distinct();
-    return of(lines(stored).join(touched, "customer_id", "left_semi").unionByName(added));
+    return of(
+        lines(notIn(stored.join(touched, "customer_id", "left_semi"), fresh)).unionByName(added));
+  }
+
+  /**
+   * Every line of {@code stored} and {@code fresh} once: the stored lines whose {@code line_id} is
+   * not in {@code fresh}, then {@code fresh}; either may be null.
+   */
+  public static Dataset<Row> union(Dataset<Row> stored, Dataset<Row> fresh) {
+    if (stored == null || fresh == null) {
+      return stored == null ? fresh : stored;
+    }
+    return notIn(stored, fresh).unionByName(fresh);
+  }
+
+  private static Dataset<Row> notIn(Dataset<Row> stored, Dataset<Row> fresh) {
+    return stored.join(fresh.select("line_id"), "line_id", "left_anti");
   }
 
   /**

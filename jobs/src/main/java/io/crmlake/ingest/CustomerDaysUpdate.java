@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * silver and the batch's new lines, which the silver commit then stores. A run killed between the
  * two commits leaves the days one batch ahead of silver; its re-run stores the same batch and
  * recomputes the same days (the upsert changes no row), ending as a run that never failed. A run
- * killed after the silver commit leaves a batch whose re-run finds it stored (duplicates) and the
- * days already counting it.
+ * killed after the silver commit, before its file log, leaves files whose re-run reads them again
+ * as "resumed": their lines are in the batch and already in silver, and are counted once (by {@code
+ * line_id}), so the re-run recomputes the same days.
  */
 final class CustomerDaysUpdate {
   private static final Logger LOG = LoggerFactory.getLogger(CustomerDaysUpdate.class);
@@ -39,8 +40,7 @@ final class CustomerDaysUpdate {
     Dataset<Row> silver =
         lake.exists(IngestTables.TRANSACTIONS) ? lake.read(IngestTables.TRANSACTIONS) : null;
     if (rebuild || !lake.exists(IngestTables.CUSTOMER_DAYS)) {
-      Dataset<Row> all =
-          silver == null ? fresh : fresh == null ? silver : silver.unionByName(fresh);
+      Dataset<Row> all = CustomerDays.union(silver, fresh);
       if (all == null) {
         return Optional.empty();
       }

@@ -104,10 +104,11 @@ final class RunLogSection implements ReportSection {
           scala.jdk.javaapi.CollectionConverters.asJava(r.<String, String>getMap(1));
       String version = m.get("model_version");
       Instant trained = ModelRefresh.trainedAt(version);
+      // Runs without a refresh decision: an explicit `churn score` reused, any other trained.
       String decision =
-          !m.containsKey("refresh_train")
-              ? "trained"
-              : "true".equals(m.get("refresh_train")) ? "trained" : "reused";
+          m.containsKey("refresh_train")
+              ? "true".equals(m.get("refresh_train")) ? "trained" : "reused"
+              : "score".equals(m.get("mode")) ? "reused" : "trained";
       grid.add(
           f.get(1),
           f.get(0),

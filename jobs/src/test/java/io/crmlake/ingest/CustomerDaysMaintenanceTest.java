@@ -2,6 +2,7 @@ package io.crmlake.ingest;
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.crmlake.common.config.CrmlakeConfig;
@@ -27,8 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A generated lake (300 customers, January to March 2024) is ingested in four batches: January
  * and February; a hand-written file of awkward lines (below); a file re-delivered under a new name
- * (every line a duplicate); March. Then a rebuild ({@code ingest.rebuild-customer-days}) finds
- * nothing to change. The awkward lines, for customers and orders taken from what was stored:
+ * (every line a duplicate); March; a file whose run fails after storing its lines and before
+ * logging the file, then its re-run (which reads the file again). Then a rebuild ({@code
+ * ingest.rebuild-customer-days}) finds nothing to change. The awkward lines, for customers and
+ * orders taken from what was stored:
  *
  * <ul>
  *   <li>a late line of a customer's first order, dated five days before it and in a category the
@@ -149,7 +152,45 @@ class CustomerDaysMaintenanceTest extends SparkTestBase {
     assertRebuilt(lake);
     assertOnlyTouchedChanged(lake, before, customersOfTheLastRun(lake));
 
-    // 5. A rebuild (pipeline --full) recomputes every customer's days: none differs, so its
+    // 5. A run that fails after storing its lines, before logging its file: the re-run reads
+    // the file again ("resumed"), its lines are in the batch and already in silver, and each
+    // counts once.
+    Row someone = silver.select("customer_id", "order_id").orderBy("customer_id").first();
+    Files.writeString(
+        staged.resolve("zz-resumed.csv"),
+        String.join(
+            "\n",
+            HEADER,
+            "RESUMED-1,1," + someone.getString(0) + ",2024-04-02 10:00:00,P2,B,c,3,4.00",
+            someone.getString(1)
+                + ",97,"
+                + someone.getString(0)
+                + ",2024-01-10 10:00:00,P4,D,d,1,2.50",
+            ""));
+    assertThrows(
+        io.crmlake.common.run.RunContext.InjectedFailure.class,
+        () ->
+            Jobs.ingest(
+                lake,
+                config(dir.resolve("lake"), "run.fail-at-phase=ingest:write ops.ingested_files"),
+                conf.toString()));
+    assertEquals(
+        2L,
+        lake.read(IngestTables.TRANSACTIONS)
+            .where(
+                col("order_id")
+                    .startsWith("RESUMED")
+                    .or(
+                        col("order_id")
+                            .equalTo(someone.getString(1))
+                            .and(col("product_id").equalTo("P4"))))
+            .count(),
+        "the failed run stored its lines");
+    IngestResult resumed = Jobs.ingest(lake, config, conf.toString());
+    assertEquals(2, resumed.outputRows(), "resumed: stored again as far as counts go");
+    assertRebuilt(lake);
+
+    // 6. A rebuild (pipeline --full) recomputes every customer's days: none differs, so its
     // MERGE changes no row and Delta commits nothing.
     before = version(lake);
     Jobs.ingest(

@@ -81,7 +81,7 @@ public record ModelRefresh(String family, String prefix, int retrainAfterDays, b
    */
   public Decision decide(Optional<String> newest, Optional<String> pinned, Instant now) {
     if (pinned.isPresent() && !retrainNow) {
-      long age = Duration.between(trainedAt(pinned.get()), now).toDays();
+      long age = Duration.between(pinnedAt(pinned.get()), now).toDays();
       return new Decision(family, false, pinned, age, age + " days old; pinned by a setting");
     }
     return decide(pinned.isPresent() ? pinned : newest, now);
@@ -136,6 +136,22 @@ public record ModelRefresh(String family, String prefix, int retrainAfterDays, b
             .agg(functions.max("model_version"))
             .first();
     return r.isNullAt(0) ? Optional.empty() : Optional.of(r.getString(0));
+  }
+
+  private Instant pinnedAt(String version) {
+    try {
+      return trainedAt(version);
+    } catch (RuntimeException e) {
+      throw new io.crmlake.common.config.ConfigError(
+          "the "
+              + family
+              + " model version "
+              + version
+              + " that a "
+              + prefix
+              + " setting pins is not a model version (yyyyMMdd'T'HHmmss-xxxxxxxx, as in"
+              + " model_version)");
+    }
   }
 
   /** When the run of a model version started: versions begin with its UTC time. */
