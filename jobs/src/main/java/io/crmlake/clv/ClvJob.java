@@ -91,13 +91,15 @@ public final class ClvJob implements Job<ClvResult> {
     ctx.phase("observation periods");
     Dataset<Row> days = ctx.lake().read(IngestTables.CUSTOMER_DAYS);
     Periods periods = observationPeriods(days, ctx.version());
-    Optional<ModelRefresh.Decision> refresh =
+    Optional<SavedFit.Choice> choice =
         mode == Mode.AUTO
             ? Optional.of(SavedFit.decide(ctx, settings, periods.observationEnd()))
             : Optional.empty();
-    if (refresh.isPresent() && !refresh.get().train()) {
+    Optional<ModelRefresh.Decision> refresh = choice.map(SavedFit.Choice::decision);
+    Optional<SavedFit> savedFit = choice.flatMap(SavedFit.Choice::reused);
+    if (savedFit.isPresent()) {
       ctx.phase("scores with saved parameters");
-      SavedFit saved = SavedFit.load(ctx.lake(), refresh.get().model().orElseThrow());
+      SavedFit saved = savedFit.get();
       Periods reused = periods.withVersion(saved.version());
       Dataset<Row> summary =
           ctx.persist(ClvSummary.fromDays(days, periods.observationEnd(), periods.timeUnit()));

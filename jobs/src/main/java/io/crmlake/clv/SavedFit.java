@@ -33,12 +33,14 @@ record SavedFit(
     java.time.LocalDate periodEnd) {
   private static final Logger LOG = LoggerFactory.getLogger(SavedFit.class);
 
+  /** The refresh decision, with the fit it reuses when it reuses one. */
+  record Choice(ModelRefresh.Decision decision, Optional<SavedFit> reused) {}
+
   /**
    * Reuse the newest committed full fit, or fit again: also when the fit saw data after {@code
    * observationEnd} (scoring a past date with it would use the future).
    */
-  static ModelRefresh.Decision decide(
-      RunContext ctx, ClvSettings settings, java.time.LocalDate observationEnd) {
+  static Choice decide(RunContext ctx, ClvSettings settings, java.time.LocalDate observationEnd) {
     Lake lake = ctx.lake();
     Optional<String> newest =
         lake.exists(ClvTables.CLV_MODELS)
@@ -46,8 +48,9 @@ record SavedFit(
                 lake, "clv", lake.read(ClvTables.CLV_MODELS).where(col("fit").equalTo("full")))
             : Optional.empty();
     ModelRefresh.Decision d = settings.refresh().decide(newest, ctx.startedAt());
+    SavedFit saved = null;
     if (!d.train()) {
-      SavedFit saved = load(lake, d.model().orElseThrow());
+      saved = load(lake, d.model().orElseThrow());
       String unit = settings.timeUnit().name().toLowerCase(Locale.ROOT);
       if (!saved.timeUnit().equals(unit)) {
         d =
@@ -70,7 +73,7 @@ record SavedFit(
       }
     }
     LOG.info("{}", d.describe());
-    return d;
+    return new Choice(d, d.train() ? Optional.empty() : Optional.of(saved));
   }
 
   /** The full fit of {@code version}: two rows of gold.clv_models reach the driver. */
