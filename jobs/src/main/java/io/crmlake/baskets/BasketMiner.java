@@ -48,6 +48,44 @@ public final class BasketMiner {
    * order_id, customer_id, order_date, items, size.
    */
   public static Dataset<Row> baskets(Dataset<Row> transactions, BasketsSettings s) {
+    return basketsOf(basketLines(transactions, s), s);
+  }
+
+  /**
+   * The date recommendations are as of: the last order date of the window's basket lines (sold,
+   * with an item and an order id) that have a customer; null when there is none. It reads order
+   * dates only, so a run that reuses its rules need not build the window's baskets.
+   */
+  public static java.sql.Date asOf(Dataset<Row> transactions, BasketsSettings s) {
+    return basketLines(transactions, s)
+        .where(col("customer_id").isNotNull())
+        .agg(max("order_date"))
+        .first()
+        .getDate(0);
+  }
+
+  /**
+   * The baskets of {@link #baskets} that {@link #recommend} reads for {@code asOf}: those dated in
+   * the {@code recentDays} days up to it. An order's basket is dated by its first line and holds
+   * its lines of every day, so it is built from all the lines of the orders with a line in those
+   * days: only those orders' lines are grouped, not the window's.
+   */
+  public static Dataset<Row> recentBaskets(
+      Dataset<Row> transactions, BasketsSettings s, java.sql.Date asOf) {
+    Dataset<Row> lines = basketLines(transactions, s);
+    Dataset<Row> orders = lines.where(recent(asOf, s)).select("order_id").distinct();
+    return basketsOf(lines.join(orders, "order_id", "left_semi"), s).where(recent(asOf, s));
+  }
+
+  /** order_date in the {@code recentDays} days up to {@code asOf}. */
+  private static Column recent(java.sql.Date asOf, BasketsSettings s) {
+    return col("order_date")
+        .gt(date_sub(lit(asOf), s.recentDays()))
+        .and(col("order_date").leq(lit(asOf)));
+  }
+
+  /** The lines baskets are made of: sold, with an item and an order id, in the window. */
+  private static Dataset<Row> basketLines(Dataset<Row> transactions, BasketsSettings s) {
     String item = s.level().column;
     Dataset<Row> lines =
         transactions.where(
@@ -61,6 +99,11 @@ public final class BasketMiner {
     if (s.windowEnd().isPresent()) {
       lines = lines.where(col("order_date").leq(lit(java.sql.Date.valueOf(s.windowEnd().get()))));
     }
+    return lines;
+  }
+
+  private static Dataset<Row> basketsOf(Dataset<Row> lines, BasketsSettings s) {
+    String item = s.level().column;
     return lines
         .groupBy("order_id")
         .agg(
@@ -204,11 +247,7 @@ public final class BasketMiner {
       Dataset<Row> baskets, Dataset<Row> rules, java.sql.Date asOf, BasketsSettings s) {
     Dataset<Row> recent =
         baskets
-            .where(
-                col("customer_id")
-                    .isNotNull()
-                    .and(col("order_date").gt(date_sub(lit(asOf), s.recentDays())))
-                    .and(col("order_date").leq(lit(asOf))))
+            .where(col("customer_id").isNotNull().and(recent(asOf, s)))
             .select(col("customer_id"), explode(col("items")).as("item"))
             .distinct();
     Dataset<Row> live = rules.where(col("is_redundant").equalTo(false));
@@ -251,10 +290,5 @@ public final class BasketMiner {
         col("rule_id"),
         col("antecedent").as("because_bought"),
         lit(asOf).as("as_of_date"));
-  }
-
-  /** The last order date of customers' baskets (one aggregate row), or null when none. */
-  public static java.sql.Date lastCustomerDate(Dataset<Row> baskets) {
-    return baskets.where(col("customer_id").isNotNull()).agg(max("order_date")).first().getDate(0);
   }
 }

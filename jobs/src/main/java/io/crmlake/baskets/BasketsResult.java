@@ -1,6 +1,7 @@
 package io.crmlake.baskets;
 
 import io.crmlake.common.run.JobResult;
+import io.crmlake.common.run.ModelRefresh;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,20 +10,23 @@ import java.util.Optional;
 /**
  * What a baskets run found.
  *
- * @param baskets baskets mined (one per order in the window)
- * @param itemsInBaskets items over all baskets
+ * @param baskets baskets read: the window's (one per order) when the run mined, the recent ones the
+ *     recommendations read when it reused its rules
+ * @param itemsInBaskets items over those baskets
  * @param minSupport baskets.min-support
- * @param minCount the minimum count it implies, ceil(min-support × baskets)
+ * @param minCount the minimum count it implies, ceil(min-support × baskets); 0 when not mined
  * @param minConfidence baskets.min-confidence
  * @param level product or category
- * @param guard FP-Growth's projected work and the cap, if the guard had to cap baskets
+ * @param guard FP-Growth's projected work and the cap (when the run mined)
  * @param impact when capped: itemsets and rules holding an item the cap removed somewhere
- * @param itemsets frequent itemsets written
- * @param rules association rules written
+ * @param itemsets frequent itemsets in gold.frequent_itemsets (written, or reused)
+ * @param rules association rules in gold.association_rules (written, or reused)
  * @param redundantRules rules flagged redundant
  * @param recommendations recommendation rows written
  * @param customersWithRecommendations customers with at least one
- * @param asOfDate last order date of a customer basket; empty when no basket has a customer
+ * @param asOfDate last order date of a customer's basket line; empty when no basket has a customer
+ * @param modelVersion the version of the rules the recommendations come from
+ * @param refresh whether the run mined or reused its rules, and why
  */
 public record BasketsResult(
     long baskets,
@@ -31,18 +35,20 @@ public record BasketsResult(
     long minCount,
     double minConfidence,
     String level,
-    GuardReport guard,
+    Optional<GuardReport> guard,
     Optional<BasketGuard.Impact> impact,
     long itemsets,
     long rules,
     long redundantRules,
     long recommendations,
     long customersWithRecommendations,
-    Optional<LocalDate> asOfDate)
+    Optional<LocalDate> asOfDate,
+    String modelVersion,
+    ModelRefresh.Decision refresh)
     implements JobResult {
-  /** Baskets the guard capped (0: the result is exact). */
+  /** Baskets the guard capped (0: the result is exact, or the rules were reused). */
   public long cappedBaskets() {
-    return guard.cappedBaskets();
+    return guard.map(GuardReport::cappedBaskets).orElse(0L);
   }
 
   /** The record's figures, with the guard's flattened in (capped_baskets, projected_work, …). */
@@ -50,7 +56,7 @@ public record BasketsResult(
   public Map<String, String> metrics() {
     Map<String, String> m = new LinkedHashMap<>(JobResult.super.metrics());
     m.remove("guard");
-    m.putAll(guard.metrics());
+    guard.ifPresent(g -> m.putAll(g.metrics()));
     impact.ifPresent(
         i -> {
           m.remove("impact");
@@ -65,8 +71,9 @@ public record BasketsResult(
     return baskets;
   }
 
+  /** The rules written: none when the run reused them. */
   @Override
   public long outputRows() {
-    return rules;
+    return refresh.train() ? rules : 0;
   }
 }

@@ -3,6 +3,7 @@ package io.crmlake.baskets;
 import io.crmlake.common.config.ConfigError;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.config.Settings;
+import io.crmlake.common.run.ModelRefresh;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -20,7 +21,8 @@ public record BasketsSettings(
     int maxItemsetLength,
     int partitions,
     int topN,
-    int recentDays) {
+    int recentDays,
+    ModelRefresh refresh) {
 
   /** What an item of a basket is. */
   public enum Level {
@@ -52,7 +54,8 @@ public record BasketsSettings(
             s.intAtLeast("baskets.max-itemset-length", 2),
             s.intAtLeast("baskets.partitions", 0),
             s.intAtLeast("baskets.top-n", 1),
-            s.intAtLeast("baskets.recent-days", 1));
+            s.intAtLeast("baskets.recent-days", 1),
+            ModelRefresh.of(s, "baskets", "association rules"));
     if (!(b.searchBudget() >= 1) || Double.isInfinite(b.searchBudget())) {
       throw ConfigError.invalid(
           "baskets.search-budget", b.searchBudget(), "must be a finite number of at least 1");
@@ -77,6 +80,26 @@ public record BasketsSettings(
             Path.of("").toAbsolutePath(),
             List.of(
                 "baskets.min-support=" + minSupport, "baskets.min-confidence=" + minConfidence)));
+  }
+
+  /**
+   * The settings the rules depend on, in words (stored with the rules as {@code mined_with}): saved
+   * rules mined with others are mined again. top-n, recent-days and partitions only shape the
+   * recommendations or the work, not the rules.
+   */
+  public String rulesDefinition() {
+    return String.format(
+        java.util.Locale.ROOT,
+        "level=%s, min-support=%s, min-confidence=%s, max-itemset-length=%d, max-basket-size=%d,"
+            + " search-budget=%s, window=%s..%s",
+        level.name().toLowerCase(java.util.Locale.ROOT),
+        minSupport,
+        minConfidence,
+        maxItemsetLength,
+        maxBasketSize,
+        searchBudget,
+        windowStart.map(String::valueOf).orElse(""),
+        windowEnd.map(String::valueOf).orElse(""));
   }
 
   /** The minimum count FP-Growth applies: ceil(min-support x baskets), as MLlib computes it. */

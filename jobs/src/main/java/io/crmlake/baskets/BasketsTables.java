@@ -26,12 +26,17 @@ public final class BasketsTables {
       Table.builder("gold", "frequent_itemsets", "baskets")
           .comment(
               "Frequent itemsets of the baskets job (FP-Growth): itemsets held by at least"
-                  + " baskets.min-support of the baskets.")
+                  + " baskets.min-support of the baskets. Replaced by each mining run; kept while"
+                  + " its rules are reused (baskets.retrain-after-days).")
           .overwrite()
           .column("items", STRINGS, "The items (product ids or categories), sorted.")
           .column("size", IntegerType, "Number of items.")
           .column("count", LongType, "Baskets holding every item.")
           .column("support", DoubleType, "count / baskets.")
+          .column(
+              "model_version",
+              StringType,
+              "The mining run that found the itemset (its run id without the job name).")
           .build();
 
   /** Filled by {@link BasketMiner#rules}, named by {@link BasketsJob#withNames}. */
@@ -39,7 +44,8 @@ public final class BasketsTables {
       Table.builder("gold", "association_rules", "baskets")
           .comment(
               "Association rules A → C (single-item consequent) with interest measures and a"
-                  + " redundancy flag.")
+                  + " redundancy flag. Replaced by each mining run; kept while they are reused"
+                  + " (baskets.retrain-after-days).")
           .overwrite()
           .column(
               "rule_id", StringType, "Stable id of the rule (hash of antecedent and consequent).")
@@ -64,6 +70,17 @@ public final class BasketsTables {
               BooleanType,
               "A rule with the same consequent and a proper-subset antecedent has at least this"
                   + " confidence.")
+          .column(
+              "model_version",
+              StringType,
+              "The mining run that found the rule (its run id without the job name): the version"
+                  + " of the rules, reused by later runs while younger than"
+                  + " baskets.retrain-after-days.")
+          .column(
+              "mined_with",
+              StringType,
+              "The settings the rules were mined with (level, support, confidence, itemset length,"
+                  + " basket cap, search budget, window): a run with other settings mines again.")
           .build();
 
   /** Filled by {@link BasketMiner#recommend}. */
@@ -83,6 +100,7 @@ public final class BasketsTables {
           .column("rule_id", StringType, "That rule (gold.association_rules).")
           .column("because_bought", STRINGS, "The rule's antecedent: the explanation.")
           .column("as_of_date", DateType, "Last order date of the data the window ends on.")
+          .column("model_version", StringType, "Version of the rules that fired.")
           .build();
 
   /** Every table of the job, in the order a run writes them. */

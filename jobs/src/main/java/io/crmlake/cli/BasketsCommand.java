@@ -26,11 +26,16 @@ final class BasketsCommand extends JobCommand<BasketsResult> {
 
   @Override
   void report(Lake lake, BasketsResult r) {
-    System.out.printf(
-        "baskets: %d baskets (%d capped); min support %s = %d baskets; min confidence %s%n",
-        r.baskets(), r.cappedBaskets(), r.minSupport(), r.minCount(), r.minConfidence());
-    if (!r.guard().exact()) {
-      System.out.println("  " + r.guard().describe());
+    System.out.println("baskets: " + r.refresh().describe());
+    if (r.refresh().train()) {
+      System.out.printf(
+          "  %d baskets (%d capped); min support %s = %d baskets; min confidence %s%n",
+          r.baskets(), r.cappedBaskets(), r.minSupport(), r.minCount(), r.minConfidence());
+    } else {
+      System.out.printf("  %d recent baskets read%n", r.baskets());
+    }
+    if (r.guard().isPresent() && !r.guard().get().exact()) {
+      System.out.println("  " + r.guard().get().describe());
       r.impact()
           .ifPresent(
               i ->

@@ -57,6 +57,7 @@ final class PipelineCommand implements Callable<Integer> {
   static final List<String> FULL =
       List.of(
           "ingest.rebuild-customer-days=true",
+          "baskets.retrain-now=true",
           "segments.kmeans.retrain-now=true",
           "churn.retrain-now=true",
           "clv.retrain-now=true");
@@ -109,7 +110,9 @@ final class PipelineCommand implements Callable<Integer> {
                 "ingest landing files into bronze and silver",
                 new IngestCommand().prepare(config)),
             new Step(
-                "baskets", "mine market baskets (FP-Growth)", new BasketsCommand().prepare(config)),
+                "baskets",
+                "market baskets (FP-Growth rules when due)",
+                new BasketsCommand().prepare(config)),
             new Step(
                 "segments",
                 "segment customers (RFM, value classes, pyramid, KMeans)",

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * customer's days when the table does not exist yet (a new lake, or one ingested before the table
  * was declared: its next ingest builds it, with or without new files) or when {@code
  * ingest.rebuild-customer-days} asks for it (a change of definitions; {@code pipeline --full}). A
- * rebuild upserts too: silver only grows, so no customer day ever disappears.
+ * rebuild upserts too, and deletes in the same MERGE the days no line supports any more (left by a
+ * run killed between this commit and silver's whose files were then taken away): it rewrites only
+ * the rows that differ from a table built from scratch.
  *
  * <p>The days are committed just before silver ({@link IngestTables#ALL}): they are computed from
  * silver and the batch's new lines, which the silver commit then stores. A run killed between the
@@ -29,6 +31,9 @@ final class CustomerDaysUpdate {
 
   private CustomerDaysUpdate() {}
 
+  /** The rows to upsert; {@code whole}: they are every customer's days. */
+  record Days(Dataset<Row> rows, boolean whole) {}
+
   /**
    * The rows to upsert, if any.
    *
@@ -36,7 +41,7 @@ final class CustomerDaysUpdate {
    * @param stored how many rows the batch stores
    * @param rebuild recompute every customer's days
    */
-  static Optional<Dataset<Row>> rows(Lake lake, Dataset<Row> fresh, long stored, boolean rebuild) {
+  static Optional<Days> rows(Lake lake, Dataset<Row> fresh, long stored, boolean rebuild) {
     Dataset<Row> silver =
         lake.exists(IngestTables.TRANSACTIONS) ? lake.read(IngestTables.TRANSACTIONS) : null;
     if (rebuild || !lake.exists(IngestTables.CUSTOMER_DAYS)) {
@@ -48,13 +53,13 @@ final class CustomerDaysUpdate {
           "customer days: {} {}; computed from every line",
           IngestTables.CUSTOMER_DAYS,
           rebuild ? "rebuilt (ingest.rebuild-customer-days)" : "does not exist yet");
-      return Optional.of(CustomerDays.of(CustomerDays.lines(all)));
+      return Optional.of(new Days(CustomerDays.of(CustomerDays.lines(all)), true));
     }
     if (fresh == null || stored == 0) {
       return Optional.empty();
     }
     long touched = CustomerDays.lines(fresh).select("customer_id").distinct().count();
     LOG.info("customer days: recomputed for the {} customers with new lines", touched);
-    return Optional.of(CustomerDays.ofTouched(silver, fresh));
+    return Optional.of(new Days(CustomerDays.ofTouched(silver, fresh), false));
   }
 }

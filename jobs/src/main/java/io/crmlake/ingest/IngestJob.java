@@ -216,7 +216,14 @@ public final class IngestJob implements Job<IngestResult> {
     Dataset<Row> fresh =
         batches == null ? null : silverRows(batches.where(col("_status").equalTo(VALID)));
     CustomerDaysUpdate.rows(ctx.lake(), fresh, result.outputRows(), rebuildDays)
-        .ifPresent(days -> out.write(IngestTables.CUSTOMER_DAYS, days));
+        .ifPresent(
+            days -> {
+              if (days.whole()) {
+                out.upsertWhole(IngestTables.CUSTOMER_DAYS, days.rows());
+              } else {
+                out.write(IngestTables.CUSTOMER_DAYS, days.rows());
+              }
+            });
     if (fresh != null) {
       out.write(IngestTables.TRANSACTIONS, fresh);
     }

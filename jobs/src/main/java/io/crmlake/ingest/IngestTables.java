@@ -126,7 +126,8 @@ public final class IngestTables {
               "One row per customer and day with order lines: the compact aggregate of"
                   + " silver.transactions that the customer-level jobs read. Maintained by ingest:"
                   + " each run recomputes the days of the customers its batch touched from all"
-                  + " their lines and upserts them; no other row is rewritten.")
+                  + " their lines and upserts them; no other row is rewritten. A rebuild"
+                  + " (ingest.rebuild-customer-days) also deletes days no line supports.")
           .upsert("customer_id", "order_date")
           .column("customer_id", StringType, "Customer id (lines without one are left out).")
           .column("order_date", DateType, "The day (UTC) of the customer's lines.")

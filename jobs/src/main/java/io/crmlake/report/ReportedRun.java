@@ -27,7 +27,8 @@ record ReportedRun(String title, List<Row> jobs, String ingestRun, List<Row> mod
   }
 
   /** The jobs that train a model. */
-  static final String[] MODEL_JOBS = {"segments", "churn", "clv"};
+  static final String[] MODEL_JOBS =
+      RunLogSection.FAMILIES.stream().map(f -> f.get(0)).toArray(String[]::new);
 
   /**
    * Per job that trains a model, the {@code job} and {@code metrics} of its latest successful run

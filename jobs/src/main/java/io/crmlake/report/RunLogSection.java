@@ -80,6 +80,7 @@ final class RunLogSection implements ReportSection {
   /** The model families and the job that trains each. */
   static final List<List<String>> FAMILIES =
       List.of(
+          List.of("baskets", "association rules"),
           List.of("segments", "KMeans clusters"),
           List.of("churn", "churn classifier"),
           List.of("clv", "CLV parameters"));
@@ -114,7 +115,7 @@ final class RunLogSection implements ReportSection {
           f.get(0),
           version,
           trained.toString().substring(0, 10),
-          Duration.between(trained, now).toDays(),
+          ModelRefresh.ageDays(trained, now),
           decision,
           m.getOrDefault("refresh_reason", ""));
     }

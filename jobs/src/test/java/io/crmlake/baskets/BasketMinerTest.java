@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -111,6 +112,52 @@ class BasketMinerTest extends SparkTestBase {
     assertTrue(rules.get("a+b->c").<Boolean>getAs("is_redundant"));
     assertFalse(rules.get("a->c").<Boolean>getAs("is_redundant"));
     assertFalse(rules.get("b->c").<Boolean>getAs("is_redundant"));
+  }
+
+  /**
+   * What a run that reuses its rules reads, by hand. Lines (order, customer, day, item):
+   *
+   * <pre>
+   * O1 ann 2024-01-01 a;  O1 ann 2024-04-05 b   basket dated 01-01 (its first line): not recent
+   * O2 bob 2024-01-11 c                         the boundary day, 90 days before 04-10: not recent
+   * O3 bob 2024-01-12 a, b                      recent
+   * O4 cat 2024-04-10 c;  O4 return d           recent; the return is not in the basket
+   * O5 --  2024-04-09 a                         recent (no customer: recommend skips it)
+   * O6 --  2024-04-12 b                         after the as-of date: no customer line is later
+   * </pre>
+   *
+   * The as-of date is 2024-04-10, the last day of a customer's basket line; the recent baskets (the
+   * default 90 days: after 2024-01-11, up to 2024-04-10) are O3, O4 and O5, built whole, as the
+   * window's baskets are.
+   */
+  @Test
+  void theRecentBasketsAreTheWindowsBasketsOfTheLastDays() {
+    List<Row> rows =
+        List.of(
+            RowFactory.create("O1", "ann", Date.valueOf("2024-01-01"), "a", "c", false),
+            RowFactory.create("O1", "ann", Date.valueOf("2024-04-05"), "b", "c", false),
+            RowFactory.create("O2", "bob", Date.valueOf("2024-01-11"), "c", "c", false),
+            RowFactory.create("O3", "bob", Date.valueOf("2024-01-12"), "a", "c", false),
+            RowFactory.create("O3", "bob", Date.valueOf("2024-01-12"), "b", "c", false),
+            RowFactory.create("O4", "cat", Date.valueOf("2024-04-10"), "c", "c", false),
+            RowFactory.create("O4", "cat", Date.valueOf("2024-04-10"), "d", "c", true),
+            RowFactory.create("O5", null, Date.valueOf("2024-04-09"), "a", "c", false),
+            RowFactory.create("O6", null, Date.valueOf("2024-04-12"), "b", "c", false));
+    Dataset<Row> tx = spark.createDataFrame(rows, TX);
+    BasketsSettings s = BasketsSettings.of(0.5, 0.5);
+    Date asOf = BasketMiner.asOf(tx, s);
+    assertEquals(Date.valueOf("2024-04-10"), asOf);
+    Dataset<Row> recent = BasketMiner.recentBaskets(tx, s, asOf);
+    assertEquals(
+        List.of("O3", "O4", "O5"),
+        recent.orderBy("order_id").select("order_id").as(Encoders.STRING()).collectAsList());
+    io.crmlake.common.testing.DatasetAssert.assertSameRows(
+        BasketMiner.baskets(tx, s)
+            .where("order_date > DATE'2024-01-11' AND order_date <= DATE'2024-04-10'"),
+        recent);
+    assertEquals(
+        List.of("c"),
+        recent.where("order_id = 'O4'").first().getList(recent.schema().fieldIndex("items")));
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.crmlake.common.config.CrmlakeConfig;
 import io.crmlake.common.lake.Lake;
 import io.crmlake.common.run.JobRunLog;
+import io.crmlake.common.testing.DatasetAssert;
 import io.crmlake.common.testing.SparkTestBase;
 import io.crmlake.testing.Cli;
 import io.crmlake.testing.Jobs;
@@ -84,6 +85,82 @@ class BasketsJobTest extends SparkTestBase {
     java.util.Map<String, Long> phases = run.getJavaMap(1);
     assertTrue(phases.containsKey("FP-Growth and rules"), phases.toString());
     assertTrue(phases.containsKey("write gold.association_rules"), phases.toString());
+
+    // The refresh policy (baskets.retrain-after-days = 7): a second run the same day reuses the
+    // committed rules; it rewrites only the recommendations, and they equal the first run's.
+    String version = lake.read(BasketsTables.ASSOCIATION_RULES).first().getAs("model_version");
+    long recsVersion = deltaVersion(lake, BasketsTables.PRODUCT_RECOMMENDATIONS);
+    long rulesVersion = deltaVersion(lake, BasketsTables.ASSOCIATION_RULES);
+    long itemsetsVersion = deltaVersion(lake, BasketsTables.FREQUENT_ITEMSETS);
+    Cli.Result again = Cli.run("baskets", "--lake", dir.toString());
+    assertEquals(0, again.code(), again.err());
+    assertTrue(
+        again
+            .out()
+            .contains(
+                "association rules: reuse model "
+                    + version
+                    + " ("
+                    + Jobs.ageToday(version)
+                    + " days old"),
+        again.out());
+    assertEquals(rulesVersion, deltaVersion(lake, BasketsTables.ASSOCIATION_RULES));
+    assertEquals(itemsetsVersion, deltaVersion(lake, BasketsTables.FREQUENT_ITEMSETS));
+    assertEquals(recsVersion + 1, deltaVersion(lake, BasketsTables.PRODUCT_RECOMMENDATIONS));
+    DatasetAssert.assertSameRows(
+        spark
+            .read()
+            .format("delta")
+            .option("versionAsOf", recsVersion)
+            .load(lake.path(BasketsTables.PRODUCT_RECOMMENDATIONS)),
+        lake.read(BasketsTables.PRODUCT_RECOMMENDATIONS));
+    assertEquals(
+        java.util.List.of(version),
+        lake.read(BasketsTables.PRODUCT_RECOMMENDATIONS)
+            .select("model_version")
+            .distinct()
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList());
+    java.util.Map<String, String> reused =
+        lake.read(JobRunLog.JOB_RUNS)
+            .where("job = 'baskets' AND status = 'SUCCEEDED'")
+            .orderBy(org.apache.spark.sql.functions.col("started_at").desc())
+            .first()
+            .getJavaMap(lake.read(JobRunLog.JOB_RUNS).schema().fieldIndex("metrics"));
+    assertEquals("false", reused.get("refresh_train"), reused.toString());
+    assertEquals(version, reused.get("model_version"), reused.toString());
+
+    // retrain-now mines again, under a new version.
+    Cli.Result now =
+        Cli.run("baskets", "--lake", dir.toString(), "--set", "baskets.retrain-now=true");
+    assertEquals(0, now.code(), now.err());
+    assertTrue(now.out().contains("association rules: train (baskets.retrain-now is set)"));
+    String mined = lake.read(BasketsTables.ASSOCIATION_RULES).first().getAs("model_version");
+    assertTrue(mined.compareTo(version) > 0, mined + " after " + version);
+
+    // Rules mined with other settings are not reused: the run mines with the new ones.
+    Cli.Result other =
+        Cli.run("baskets", "--lake", dir.toString(), "--set", "baskets.min-confidence=0.5");
+    assertEquals(0, other.code(), other.err());
+    assertTrue(
+        other.out().contains("were mined with level=product, min-support=0.01, min-confidence=0.3")
+            && other
+                .out()
+                .contains(
+                    "the baskets settings are now level=product, min-support=0.01,"
+                        + " min-confidence=0.5"),
+        other.out());
+    assertEquals(
+        0L,
+        lake.read(BasketsTables.ASSOCIATION_RULES).where("confidence < 0.5").count(),
+        "the rules of the new settings");
+  }
+
+  static long deltaVersion(Lake lake, io.crmlake.common.lake.Table t) {
+    return io.delta.tables.DeltaTable.forPath(spark, lake.path(t))
+        .history(1)
+        .first()
+        .<Long>getAs("version");
   }
 
   @Test

@@ -119,6 +119,14 @@ public final class PipelineBench {
                 "lake.root=" + lakeRoot,
                 "lake.landing=" + landing,
                 "generate.customers=" + customers));
+    // Every repetition trains (it is measured against bare training): the refresh policy would
+    // reuse the first repetition's models (bench/run --nightly measures the policy).
+    settings.addAll(
+        List.of(
+            "baskets.retrain-now=true",
+            "segments.kmeans.retrain-now=true",
+            "churn.retrain-now=true",
+            "clv.retrain-now=true"));
     settings.addAll(overrides);
     CrmlakeConfig config = CrmlakeConfig.load("conf/local.conf", home, settings);
     SparkSession spark = SparkSessions.create(config, "bench-pipeline");

@@ -436,8 +436,9 @@ class ChurnJobTest extends SparkTestBase {
     assertEquals(newest, auto.modelVersion());
     ModelRefresh.Decision d = auto.refresh().orElseThrow();
     assertFalse(d.train(), d.describe());
-    assertEquals(0L, d.ageDays());
-    assertEquals("0 days old; retrained at 30 days (churn.retrain-after-days)", d.reason());
+    long age = Jobs.ageToday(newest); // 0, or 1 past midnight (UTC)
+    assertEquals(age, d.ageDays());
+    assertEquals(age + " days old; retrained at 30 days (churn.retrain-after-days)", d.reason());
     Row run =
         lake.read(JobRunLog.JOB_RUNS)
             .where("job = 'churn' AND status = 'SUCCEEDED'")
@@ -449,5 +450,49 @@ class ChurnJobTest extends SparkTestBase {
     assertEquals("false", metrics.get("refresh_train"));
     assertEquals(newest, metrics.get("refresh_model"));
     assertEquals("score", metrics.get("mode"));
+  }
+
+  /**
+   * The committed model's card says it was trained on definitions version 1 (as a model saved by an
+   * older crmlake would): pinned, it is refused with a message naming the setting; under the
+   * policy, although 0 days old, it is retrained and the reason says why.
+   */
+  @Test
+  @Order(9)
+  void aModelOnOtherFeatureDefinitionsIsRetrainedOrRefusedWhenPinned() throws Exception {
+    String newest = ChurnRegistry.newestCommitted(lake).orElseThrow();
+    java.nio.file.Path card =
+        Path.of(
+            new org.apache.hadoop.fs.Path(ChurnRegistry.dir(lake, newest) + "/model.json")
+                .toUri()
+                .getPath());
+    String json = Files.readString(card);
+    String older =
+        json.replace("\"featureVersion\" : " + ChurnFeatures.VERSION, "\"featureVersion\" : 1");
+    assertTrue(!older.equals(json), "the card names its definitions version: " + json);
+    Files.writeString(card, older);
+    // Hadoop's local file system keeps a checksum beside the file: the edited card has none.
+    Files.deleteIfExists(card.resolveSibling(".model.json.crc"));
+
+    CrmlakeConfig pinned = config(dir, settings("churn.score.model-version=" + newest));
+    ConfigError refused =
+        assertThrows(ConfigError.class, () -> Jobs.churn(lake, pinned, ChurnJob.Mode.AUTO));
+    assertTrue(
+        refused.getMessage().startsWith("churn model " + newest + " was trained on the features"),
+        refused.getMessage());
+    assertTrue(refused.getMessage().contains("(definitions version 1)"), refused.getMessage());
+
+    // One candidate, one grid point: what is tested is the decision, not the training.
+    CrmlakeConfig quick =
+        config(
+            dir, settings("churn.candidates=[logistic]", "churn.grid.logistic.reg-param=[0.01]"));
+    ChurnResult auto = Jobs.churn(lake, quick, ChurnJob.Mode.AUTO);
+    ModelRefresh.Decision d = auto.refresh().orElseThrow();
+    assertTrue(d.train(), d.describe());
+    assertTrue(
+        d.reason().startsWith("model " + newest + " cannot score: churn model " + newest),
+        d.reason());
+    assertTrue(auto.training().isPresent(), "retrained");
+    assertTrue(auto.modelVersion().compareTo(newest) > 0, auto.modelVersion());
   }
 }

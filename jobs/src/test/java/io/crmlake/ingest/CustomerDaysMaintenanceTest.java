@@ -197,6 +197,31 @@ class CustomerDaysMaintenanceTest extends SparkTestBase {
         lake, config(dir.resolve("lake"), "ingest.rebuild-customer-days=true"), conf.toString());
     assertRebuilt(lake);
     assertEquals(before, version(lake), "a rebuild that changes nothing commits nothing");
+
+    // 7. A day no line supports (as a run killed between the customer-days and silver commits
+    // leaves when its files are then taken away) is deleted by the next rebuild, and only it.
+    Dataset<Row> orphan =
+        lake.read(IngestTables.CUSTOMER_DAYS)
+            .limit(1)
+            .withColumn("customer_id", org.apache.spark.sql.functions.lit("C-ORPHAN"));
+    io.delta.tables.DeltaTable.forPath(spark, lake.path(IngestTables.CUSTOMER_DAYS))
+        .as("t")
+        .merge(orphan.as("s"), "t.customer_id = s.customer_id")
+        .whenNotMatched()
+        .insertAll()
+        .execute();
+    assertEquals(
+        1L, lake.read(IngestTables.CUSTOMER_DAYS).where("customer_id = 'C-ORPHAN'").count());
+    before = version(lake);
+    Jobs.ingest(
+        lake, config(dir.resolve("lake"), "ingest.rebuild-customer-days=true"), conf.toString());
+    assertRebuilt(lake);
+    Map<String, String> m = lake.lastCommitMetrics(IngestTables.CUSTOMER_DAYS, "MERGE");
+    assertEquals(String.valueOf(version(lake)), m.get("version"), "the rebuild's commit");
+    assertEquals(before + 1, version(lake));
+    assertEquals("1", m.get("numTargetRowsDeleted"), m.toString());
+    assertEquals("0", m.get("numTargetRowsUpdated"), m.toString());
+    assertEquals("0", m.get("numTargetRowsInserted"), m.toString());
   }
 
   /** The day of a generated file, orders-YYYY-MM-DD.csv. */

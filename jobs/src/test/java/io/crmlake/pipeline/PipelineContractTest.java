@@ -370,17 +370,17 @@ class PipelineContractTest extends SparkTestBase {
         List.of("runs", "quality", "cohorts", "segments", "churn", "clv", "baskets", "actions"),
         sections);
     assertTrue(dom.select("section > p.note").stream().noneMatch(p -> p.text().startsWith("Not")));
-    // The models in use, each trained by the first pipeline today: 0 days old.
+    // The models in use, each trained by the first pipeline today: 0 days old (1 past midnight).
     List<List<String>> models = new java.util.ArrayList<>();
     for (org.jsoup.nodes.Element tr : dom.select("section#runs table#grid-models tbody tr")) {
       models.add(tr.select("td").eachText());
     }
     assertEquals(
-        List.of("KMeans clusters", "churn classifier", "CLV parameters"),
+        List.of("association rules", "KMeans clusters", "churn classifier", "CLV parameters"),
         models.stream().map(m -> m.get(0)).toList(),
         models.toString());
     for (List<String> m : models) {
-      assertEquals("0", m.get(4), m.toString());
+      assertEquals(String.valueOf(Jobs.ageToday(m.get(2))), m.get(4), m.toString());
       assertEquals("trained", m.get(5), m.toString());
     }
 

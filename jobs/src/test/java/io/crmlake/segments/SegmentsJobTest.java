@@ -147,7 +147,7 @@ class SegmentsJobTest extends SparkTestBase {
     assertTrue(again.training().isEmpty(), "no training");
     assertFalse(again.refresh().train(), again.refresh().describe());
     assertEquals(Optional.of(version), again.refresh().model());
-    assertEquals(0L, again.refresh().ageDays());
+    assertEquals(Jobs.ageToday(version), again.refresh().ageDays());
     assertEquals("false", metrics(lake).get("refresh_train"));
     Dataset<Row> after = lake.read(SegmentsTables.CUSTOMER_SEGMENTS);
     assertEquals(4 * PER_GROUP, after.count(), "the as-of date's rows are replaced, not added");
@@ -185,7 +185,9 @@ class SegmentsJobTest extends SparkTestBase {
     SegmentsResult due =
         Jobs.segments(lake, config(dir, with(small, "segments.kmeans.retrain-after-days=0")));
     assertTrue(due.refresh().train());
-    assertTrue(due.refresh().reason().contains("is 0 days old"), due.refresh().reason());
+    assertTrue(
+        due.refresh().reason().contains("is " + Jobs.ageToday(forced.modelVersion()) + " days old"),
+        due.refresh().reason());
     assertEquals(Optional.of(forced.modelVersion()), due.refresh().model(), "the newest before");
     assertEquals("true", metrics(lake).get("refresh_train"));
     assertEquals(due.refresh().reason(), metrics(lake).get("refresh_reason"));

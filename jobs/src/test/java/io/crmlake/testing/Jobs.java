@@ -65,6 +65,15 @@ public final class Jobs {
         new io.crmlake.publish.PublishJob(io.crmlake.publish.PublishSettings.from(config), env));
   }
 
+  /**
+   * The age in days the refresh policy gives a model {@code version} now: 0 the day it was trained,
+   * 1 the next day (UTC) however few hours later.
+   */
+  public static long ageToday(String version) {
+    return io.crmlake.common.run.ModelRefresh.ageDays(
+        io.crmlake.common.run.ModelRefresh.trainedAt(version), java.time.Instant.now());
+  }
+
   public static ChurnResult churn(Lake lake, CrmlakeConfig config, ChurnJob.Mode mode) {
     return JobRunner.run(lake, config, new ChurnJob(ChurnSettings.from(config), mode));
   }

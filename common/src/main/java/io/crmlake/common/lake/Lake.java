@@ -116,7 +116,7 @@ public final class Lake {
       case APPEND -> append(table, rows);
       case INSERT_NEW -> insertNew(table, rows);
       case MERGE -> merge(table, rows, stampsOf(table, partition));
-      case UPSERT -> upsert(table, rows);
+      case UPSERT -> upsert(table, rows, partition.filter(WHOLE::equals).isPresent());
     }
     if (DESCRIBED.add(path(table) + "\u0000" + table.hashCode())) {
       describe(table);
@@ -187,19 +187,27 @@ public final class Lake {
   /**
    * Upserts a run's rows into a {@link Table.WriteMode#UPSERT} table in one commit: a row whose key
    * is in the table is updated only when a column differs (null-safe), a new key is inserted, and
-   * no other row is touched. {@code data} must have unique keys.
+   * no other row is touched, unless {@code whole} says the rows are all of the table's: then the
+   * rows whose keys they lack are deleted. {@code data} must have unique keys.
    */
-  private void upsert(Table table, Dataset<Row> data) {
-    DeltaTable.forPath(spark, path(table))
-        .as("t")
-        .merge(data.as("s"), keysMatch(table))
-        .whenMatched(changed(table, List.of()))
-        .updateAll()
-        .whenNotMatched()
-        .insertAll()
-        .execute();
+  private void upsert(Table table, Dataset<Row> data, boolean whole) {
+    io.delta.tables.DeltaMergeBuilder merge =
+        DeltaTable.forPath(spark, path(table))
+            .as("t")
+            .merge(data.as("s"), keysMatch(table))
+            .whenMatched(changed(table, List.of()))
+            .updateAll()
+            .whenNotMatched()
+            .insertAll();
+    if (whole) {
+      merge = merge.whenNotMatchedBySource().delete();
+    }
+    merge.execute();
     register(table.id());
   }
+
+  /** Marks an upsert's rows as all of the table's rows: keys they lack are deleted. */
+  public static final String WHOLE = "whole table";
 
   /** True when a column other than the keys and {@code except} differs between t and s. */
   private static String changed(Table table, List<String> except) {

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.crmlake.common.config.Settings;
 import io.crmlake.common.lake.Lake;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.spark.sql.Dataset;
@@ -81,7 +80,7 @@ public record ModelRefresh(String family, String prefix, int retrainAfterDays, b
    */
   public Decision decide(Optional<String> newest, Optional<String> pinned, Instant now) {
     if (pinned.isPresent() && !retrainNow) {
-      long age = Duration.between(pinnedAt(pinned.get()), now).toDays();
+      long age = ageDays(pinnedAt(pinned.get()), now);
       return new Decision(family, false, pinned, age, age + " days old; pinned by a setting");
     }
     return decide(pinned.isPresent() ? pinned : newest, now);
@@ -92,7 +91,7 @@ public record ModelRefresh(String family, String prefix, int retrainAfterDays, b
     if (newest.isEmpty()) {
       return new Decision(family, true, newest, -1, "no committed model yet");
     }
-    long age = Duration.between(trainedAt(newest.get()), now).toDays();
+    long age = ageDays(trainedAt(newest.get()), now);
     if (retrainNow) {
       return new Decision(family, true, newest, age, prefix + ".retrain-now is set");
     }
@@ -152,6 +151,17 @@ public record ModelRefresh(String family, String prefix, int retrainAfterDays, b
               + " setting pins is not a model version (yyyyMMdd'T'HHmmss-xxxxxxxx, as in"
               + " model_version)");
     }
+  }
+
+  /**
+   * A model's age in days: the UTC calendar days from the day it was trained to {@code now}'s, so
+   * that a nightly run retrains on the same night whatever the minutes its start drifts by (a model
+   * trained at 02:10 is 7 days old at 01:50 a week later).
+   */
+  public static long ageDays(Instant trained, Instant now) {
+    return java.time.temporal.ChronoUnit.DAYS.between(
+        trained.atZone(java.time.ZoneOffset.UTC).toLocalDate(),
+        now.atZone(java.time.ZoneOffset.UTC).toLocalDate());
   }
 
   /** When the run of a model version started: versions begin with its UTC time. */

@@ -1,5 +1,6 @@
 package io.crmlake.common.run;
 
+import io.crmlake.common.lake.Lake;
 import io.crmlake.common.lake.Table;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +18,9 @@ public record Outputs<R extends JobResult>(
     R result, List<Write> writes, List<Artifact> artifacts, List<Step<R>> after) {
 
   /**
-   * Rows for one table; {@code partition} is the value a {@code REPLACE_PARTITION} run replaces, or
-   * for a {@code MERGE} table the map of stamp values set on the rows it flags.
+   * Rows for one table; {@code partition} is the value a {@code REPLACE_PARTITION} run replaces,
+   * for a {@code MERGE} table the map of stamp values set on the rows it flags, or for an {@code
+   * UPSERT} table {@link Lake#WHOLE} when the rows are all of the table's rows.
    */
   public record Write(Table table, Dataset<Row> rows, Optional<Object> partition) {}
 
@@ -57,6 +59,18 @@ public record Outputs<R extends JobResult>(
         throw new IllegalArgumentException(table + " replaces a partition: name its value");
       }
       writes.add(new Write(table, rows, Optional.empty()));
+      return this;
+    }
+
+    /**
+     * Every row of an upsert table (a rebuild): upserted as {@link #write} does, and the table's
+     * rows whose keys they lack deleted, in the same MERGE.
+     */
+    public Builder<R> upsertWhole(Table table, Dataset<Row> rows) {
+      if (table.mode() != Table.WriteMode.UPSERT) {
+        throw new IllegalArgumentException(table + " is not upserted");
+      }
+      writes.add(new Write(table, rows, Optional.of(Lake.WHOLE)));
       return this;
     }
 
